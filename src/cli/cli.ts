@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+/** Entry point of the `hptrace` bin (bundled to dist/cli.js). */
+import { main } from './main';
+
+function write(fd: number, s: string): void {
+  // Synchronous writes keep output ordered and complete when the process exits right after.
+  const fs = require('fs') as typeof import('fs');
+  try {
+    fs.writeSync(fd, s);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0);
+    if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+      // A non-blocking pipe is full: retry until the reader catches up.
+      for (;;) {
+        try {
+          fs.writeSync(fd, s);
+          return;
+        } catch (e2) {
+          if ((e2 as NodeJS.ErrnoException).code !== 'EAGAIN') throw e2;
+        }
+      }
+    }
+    throw e;
+  }
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2), { out: (s) => write(1, s), err: (s) => write(2, s) });
+} catch (e) {
+  process.stderr.write(`hptrace: internal error: ${(e as Error).message}\n`);
+  process.exitCode = 3;
+}

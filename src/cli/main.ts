@@ -1,0 +1,247 @@
+/**
+ * `hptrace` command line: replay, diff and decode. Exit codes: 0 replayed (divergences included),
+ * 1 malformed trace, 2 bad usage.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { returnCodeName, WordKind } from '../core/bits';
+import { decodeWord, DEFAULT_CONTEXT } from '../core/decode';
+import { decidingCheck } from '../core/explain';
+import { HcallResult } from '../core/handlers';
+import { forEachLine } from '../core/lines';
+import { KernelVariant, KERNEL_VARIANTS, Machine } from '../core/machine';
+import { newParserState, parseLine } from '../core/parser';
+import { HcallRecord, TraceError, TraceRecord } from '../core/records';
+import { applyRecord, divergenceDetails, diverged, finalJson, hcallDisplayName, outObject, stepJson } from '../core/replay';
+import { hex, parseU64 } from '../core/u64';
+import { formatArgs } from './format';
+
+const USAGE = `usage:
+  hptrace replay FILE [--json] [--kernel io|pre-io] [--quiet]
+  hptrace diff FILE
+  hptrace decode VALUE [--as v|r|slot_phys] [--page 4K|64K]
+  hptrace --version | --help
+
+replay   replays the trace through the emulated KVM handlers (kernel 'io' = with the seed commit
+         "KVM: PPC: Allow I/O mappings in memory slots", 'pre-io' = just before it). --json writes
+         the spec's JSON Lines; --quiet prints only the summary.
+diff     lists the hcalls whose result differs between the two kernel variants.
+decode   prints every field of an HPTE first (v) or second (r) doubleword or a slot_phys entry.`;
+
+class UsageError extends Error {}
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+interface Options {
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+function parseArgs(argv: string[], valued: string[]): Options {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      if (valued.includes(name)) {
+        const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+        if (v === undefined) throw new UsageError(`--${name} needs a value`);
+        flags.set(name, v);
+      } else if (eq > 0) throw new UsageError(`--${name} takes no value`);
+      else flags.set(name, true);
+    } else positional.push(a);
+  }
+  return { positional, flags };
+}
+
+function only(o: Options, allowed: string[]): void {
+  for (const k of o.flags.keys()) if (!allowed.includes(k)) throw new UsageError(`unknown option --${k}`);
+}
+
+function kernelOf(o: Options): KernelVariant {
+  const k = o.flags.get('kernel') ?? 'io';
+  if (!KERNEL_VARIANTS.includes(k as KernelVariant)) throw new UsageError(`--kernel must be one of ${KERNEL_VARIANTS.join(', ')}`);
+  return k as KernelVariant;
+}
+
+/** Streams a trace file through a machine; calls onHcall for each hcall. Throws TraceError. */
+export function replayFile(file: string, kernel: KernelVariant, explain: boolean, onHcall: (rec: HcallRecord, res: HcallResult) => void): Machine {
+  const st = newParserState(file);
+  const m = new Machine(kernel, file);
+  // A trace with only an "hptrace 1" line is valid and empty; an empty file is not.
+  forEachLine(file, (line, lineNo) => {
+    const rec: TraceRecord | null = parseLine(st, lineNo, line);
+    if (!rec) return;
+    const res = applyRecord(m, rec, explain);
+    if (res && rec.kind === 'hcall') onHcall(rec, res);
+  });
+  if (!st.sawHeader) throw new TraceError(file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"');
+  return m;
+}
+
+function checkFile(file: string | undefined): string {
+  if (!file) throw new UsageError('missing FILE');
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    throw new UsageError(`cannot open ${file}: no such file`);
+  }
+  if (stat.isDirectory()) throw new UsageError(`${file} is a directory`);
+  return file;
+}
+
+function cmdReplay(argv: string[], io: Io): number {
+  const o = parseArgs(argv, ['kernel']);
+  only(o, ['json', 'kernel', 'quiet']);
+  if (o.positional.length !== 1) throw new UsageError('replay takes exactly one FILE');
+  const file = checkFile(o.positional[0]);
+  const kernel = kernelOf(o);
+  const json = o.flags.has('json');
+  const quiet = o.flags.has('quiet');
+  const counts = new Map<string, number>();
+  let divergences = 0;
+  let hcalls = 0;
+  const buf: string[] = [];
+  let bufLen = 0;
+  const emit = (s: string) => {
+    buf.push(s);
+    bufLen += s.length;
+    if (bufLen > 1 << 20) flush();
+  };
+  const flush = () => {
+    if (buf.length) io.out(buf.join('\n') + '\n');
+    buf.length = 0;
+    bufLen = 0;
+  };
+  if (!json && !quiet) emit(`${'line'.padStart(6)}  ${'hcall'.padEnd(13)} ${'arguments'.padEnd(62)} result`);
+  const m = replayFile(file, kernel, !json && !quiet, (rec, res) => {
+    hcalls++;
+    const div = diverged(rec, res);
+    if (div) divergences++;
+    const name = res.ret === null ? '(not emulated)' : returnCodeName(res.ret);
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    if (json) emit(stepJson(rec, res, div));
+    else if (!quiet) emit(textRow(rec, res, div));
+  });
+  if (json) {
+    emit(finalJson(m));
+    flush();
+    return 0;
+  }
+  emit('');
+  emit(`${hcalls} hcalls replayed with kernel ${kernel}${divergences ? `, ${divergences} diverged from the recording` : ''}`);
+  for (const [k, v] of [...counts.entries()].sort((a, b) => b[1] - a[1])) emit(`  ${k.padEnd(16)} ${v}`);
+  flush();
+  return 0;
+}
+
+function textRow(rec: HcallRecord, res: HcallResult, div: boolean): string {
+  const name = hcallDisplayName(rec);
+  let result = res.ret === null ? '(not emulated)' : returnCodeName(res.ret);
+  const out = outObject(res);
+  const regs = Object.entries(out).map(([k, v]) => `${k}=${v}`).join(' ');
+  if (regs && res.ret === 0 && name !== 'H_BULK_REMOVE' && name !== 'H_READ') result += ' ' + regs;
+  let row = `${String(rec.line).padStart(6)}  ${name.padEnd(13)} ${formatArgs(rec).padEnd(62)} ${result}`;
+  if (res.madeCacheable) row += '  (RAM made cacheable)';
+  if (res.checks && res.ret !== null && res.ret !== 0) {
+    const c = decidingCheck(res.checks.checks, false);
+    if (c) row += `\n${''.padStart(8)}└ ${c.fn}: ${c.detail}`;
+  }
+  if (div) row += `\n${''.padStart(8)}!! DIVERGED: ${divergenceDetails(rec, res).join('; ')}`;
+  return row;
+}
+
+function cmdDiff(argv: string[], io: Io): number {
+  const o = parseArgs(argv, []);
+  only(o, []);
+  if (o.positional.length !== 1) throw new UsageError('diff takes exactly one FILE');
+  const file = checkFile(o.positional[0]);
+  const pre: { line: number; ret: string; out: string }[] = [];
+  replayFile(file, 'pre-io', false, (rec, res) => pre.push({ line: rec.line, ret: res.ret === null ? '-' : returnCodeName(res.ret), out: JSON.stringify(outObject(res)) }));
+  let i = 0;
+  let n = 0;
+  const lines: string[] = [];
+  replayFile(file, 'io', true, (rec, res) => {
+    const p = pre[i++];
+    const ret = res.ret === null ? '-' : returnCodeName(res.ret);
+    const out = JSON.stringify(outObject(res));
+    if (p.ret !== ret || p.out !== out) {
+      n++;
+      const c = res.checks ? decidingCheck(res.checks.checks, res.ret === 0) : undefined;
+      lines.push(`${String(rec.line).padStart(6)}  ${hcallDisplayName(rec).padEnd(9)} pre-io ${p.ret.padEnd(12)} io ${ret.padEnd(12)}${res.madeCacheable ? ' (made cacheable)' : ''}${c ? `  ${c.detail}` : ''}`);
+    }
+  });
+  lines.push(`${n} of ${pre.length} hcalls differ between kernel pre-io and io (the seed commit)`);
+  io.out(lines.join('\n') + '\n');
+  return 0;
+}
+
+function cmdDecode(argv: string[], io: Io): number {
+  const o = parseArgs(argv, ['as', 'page']);
+  only(o, ['as', 'page']);
+  if (o.positional.length !== 1) throw new UsageError('decode takes exactly one VALUE');
+  const v = parseU64(o.positional[0]);
+  if (!v) throw new UsageError(`not a 64-bit number: ${o.positional[0]}`);
+  const as = (o.flags.get('as') ?? 'all') as string;
+  const kinds: WordKind[] = as === 'all' ? ['v', 'r', 'slot_phys'] : [as as WordKind];
+  if (!['all', 'v', 'r', 'slot_phys'].includes(as)) throw new UsageError('--as must be v, r or slot_phys');
+  const page = o.flags.get('page') ?? '64K';
+  if (page !== '4K' && page !== '64K') throw new UsageError('--page must be 4K or 64K');
+  const ctx = { ...DEFAULT_CONTEXT, pageSize: page === '4K' ? 4096 : 65536 };
+  const lines: string[] = [];
+  for (const k of kinds) {
+    lines.push(`${hex(v)} as ${k === 'v' ? 'HPTE first doubleword (v / pteh)' : k === 'r' ? 'HPTE second doubleword (r / ptel)' : `slot_phys entry (host page ${page})`}:`);
+    for (const f of decodeWord(v, k, ctx)) lines.push(`  ${f.field.name.padEnd(10)} ${('bits ' + f.bits).padEnd(11)} ${hex(f.value).padEnd(20)} ${f.meaning}`);
+    if (k === 'slot_phys') lines.push(`  ${'pfn'.padEnd(10)} ${('bits 63:' + (page === '4K' ? 12 : 16)).padEnd(11)} 0x${Math.floor((v.hi * 4294967296 + v.lo) / ctx.pageSize).toString(16)}`);
+  }
+  io.out(lines.join('\n') + '\n');
+  return 0;
+}
+
+export function main(argv: string[], io: Io): number {
+  try {
+    const [cmd, ...rest] = argv;
+    switch (cmd) {
+      case 'replay':
+        return cmdReplay(rest, io);
+      case 'diff':
+        return cmdDiff(rest, io);
+      case 'decode':
+        return cmdDecode(rest, io);
+      case '--version':
+        io.out(`hptrace ${readVersion()}\n`);
+        return 0;
+      case '--help':
+      case '-h':
+      case 'help':
+        io.out(USAGE + '\n');
+        return 0;
+      default:
+        throw new UsageError(cmd ? `unknown command ${cmd}` : 'missing command');
+    }
+  } catch (e) {
+    if (e instanceof TraceError) {
+      io.err(e.message + '\n');
+      return 1;
+    }
+    if (e instanceof UsageError) {
+      io.err(`hptrace: ${e.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+function readVersion(): string {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The undo/redo journal behind reverse stepping. Every state change the machine makes is recorded as
+ * an XOR delta (for table words) or as an object with undo/redo (for the rare structural changes:
+ * vmas, memslots). XOR deltas are their own inverse and commute, so the same entries move the state
+ * backwards and forwards, and a replay of millions of hcalls costs a few uint32 per write.
+ */
+export const enum JTag {
+  Hpt = 1,
+  SlotPhys = 2,
+  Object = 3,
+}
+
+export interface Reversible {
+  undo(): void;
+  redo(): void;
+}
+
+const PAGE_SHIFT = 20;
+const PAGE = 1 << PAGE_SHIFT;
+
+export class Journal {
+  private pages: Uint32Array[] = [];
+  private len = 0;
+  readonly objects: Reversible[] = [];
+
+  get length(): number {
+    return this.len;
+  }
+
+  push(v: number): void {
+    const p = this.len >>> PAGE_SHIFT;
+    if (p === this.pages.length) this.pages.push(new Uint32Array(PAGE));
+    this.pages[p][this.len & (PAGE - 1)] = v;
+    this.len++;
+  }
+
+  at(i: number): number {
+    return this.pages[i >>> PAGE_SHIFT][i & (PAGE - 1)];
+  }
+
+  pushObject(o: Reversible): void {
+    this.push(JTag.Object);
+    this.push(this.objects.length);
+    this.objects.push(o);
+  }
+
+  /** Drops everything from offset `to` on (used when the future is rewritten). */
+  truncate(to: number, objectsTo: number): void {
+    this.len = to;
+    this.objects.length = objectsTo;
+    const keep = (to + PAGE - 1) >>> PAGE_SHIFT;
+    if (this.pages.length > keep + 1) this.pages.length = keep + 1;
+  }
+
+  get bytes(): number {
+    return this.pages.length * PAGE * 4;
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * The emulated host: machine configuration, the VMM's mappings (vmas), KVM memory slots with their
+ * slot_phys arrays, and the hashed page table with its reverse map. Every change goes through the
+ * journal so the replay engine can move backwards.
+ */
+import { Journal, JTag, Reversible } from './journal';
+import { CpuRecord, HostRecord, HptRecord, MemslotRecord, MunmapRecord, TraceError, VmaRecord } from './records';
+import { SparseWords } from './words';
+
+export type KernelVariant = 'io' | 'pre-io';
+export const KERNEL_VARIANTS: readonly KernelVariant[] = ['io', 'pre-io'];
+
+export interface Vma {
+  readonly start: number;
+  readonly end: number;
+  readonly type: 'anon' | 'pfnmap' | 'other';
+  /** anon: backing page size in bytes (host page or hugetlbfs page). */
+  readonly pageSize: number;
+  /** anon: host frame of the first page. */
+  readonly pfn: number;
+  /** pfnmap: vm_pgoff. */
+  readonly pgoff: number;
+  /** pfnmap: HPTE_R_I / HPTE_R_W bits of vm_page_prot. */
+  readonly cache: number;
+  readonly line: number;
+}
+
+export interface Memslot {
+  readonly id: number;
+  readonly baseGfn: number;
+  readonly npages: number;
+  readonly userspaceAddr: number;
+  readonly flags: number;
+  readonly line: number;
+  /** slot_phys entries: word 0 = hi, word 1 = lo of `(pfn << PAGE_SHIFT) | low bits`. */
+  readonly physp: SparseWords;
+}
+
+/** KVM_MEMSLOT_INVALID of include/linux/kvm_host.h (v3.3): the slot is being deleted or moved. */
+export const KVM_MEMSLOT_INVALID = 1 << 16;
+export const KVM_MEM_SLOTS = 32;
+
+/** HPT words: v hi/lo, r hi/lo, the reverse map's guest r hi/lo. */
+export const HPT_WIDTH = 6;
+
+export class Machine {
+  arch206 = true;
+  pageShift = 16;
+  hptOrder = 24;
+  readonly vmas: Vma[] = []; // sorted by start
+  readonly memslots: (Memslot | null)[] = new Array(KVM_MEM_SLOTS).fill(null);
+  readonly hpt = new SparseWords(HPT_WIDTH);
+  /** Swappable so a re-run for an explanation can be recorded aside and rolled back. */
+  journal = new Journal();
+
+  constructor(
+    readonly kernel: KernelVariant = 'io',
+    readonly file = '<trace>',
+  ) {}
+
+  get pageSize(): number {
+    return 2 ** this.pageShift;
+  }
+
+  /** Number of HPTEs: 2^(order - 4) (16 bytes each). */
+  get hptEntries(): number {
+    return 2 ** (this.hptOrder - 4);
+  }
+
+  // ---- configuration records -------------------------------------------------------------
+
+  applyCpu(r: CpuRecord): void {
+    const old = this.arch206;
+    this.record({ undo: () => (this.arch206 = old), redo: () => (this.arch206 = r.arch206) });
+  }
+
+  applyHost(r: HostRecord): void {
+    const old = this.pageShift;
+    this.record({ undo: () => (this.pageShift = old), redo: () => (this.pageShift = r.pageShift) });
+  }
+
+  applyHpt(r: HptRecord): void {
+    const old = this.hptOrder;
+    this.record({ undo: () => (this.hptOrder = old), redo: () => (this.hptOrder = r.order) });
+  }
+
+  private fail(r: { line: number; col: number; endCol: number }, msg: string): never {
+    throw new TraceError(this.file, r.line, r.col, r.endCol, msg);
+  }
+
+  applyVma(r: VmaRecord): void {
+    const ps = this.pageSize;
+    if (r.start % ps || r.end % ps) this.fail(r, `vma ${hexn(r.start)}-${hexn(r.end)} is not aligned to the host page size (${ps / 1024}K)`);
+    let pageSize = ps;
+    let pfn = r.pfn;
+    if (r.type === 'anon') {
+      if (r.pageSize) {
+        if (r.pageSize < ps) this.fail(r, `anon page=${r.pageSize / 1024}K is smaller than the host page (${ps / 1024}K)`);
+        pageSize = r.pageSize;
+        if (r.start % pageSize || r.end % pageSize) this.fail(r, `a hugetlbfs vma must be aligned to its page size (${sizeName(pageSize)})`);
+      }
+      if (pfn < 0) pfn = Math.floor(r.start / ps);
+      const perPage = pageSize / ps;
+      if (pfn % perPage) this.fail(r, `pfn=${hexn(pfn)} is not aligned to the ${sizeName(pageSize)} huge page (${perPage} host pages)`);
+    }
+    for (const v of this.vmas) {
+      if (v.start < r.end && r.start < v.end) this.fail(r, `vma ${hexn(r.start)}-${hexn(r.end)} overlaps the live vma ${hexn(v.start)}-${hexn(v.end)} from line ${v.line}`);
+    }
+    const vma: Vma = { start: r.start, end: r.end, type: r.type, pageSize, pfn: Math.max(pfn, 0), pgoff: r.pgoff, cache: r.cache, line: r.line };
+    this.record({
+      undo: () => this.vmas.splice(this.vmas.indexOf(vma), 1),
+      redo: () => insertSorted(this.vmas, vma),
+    });
+  }
+
+  applyMunmap(r: MunmapRecord): void {
+    const ps = this.pageSize;
+    if (r.start % ps || r.end % ps) this.fail(r, `munmap range is not aligned to the host page size (${ps / 1024}K)`);
+    const gone: Vma[] = [];
+    for (const v of this.vmas) {
+      if (v.start < r.end && r.start < v.end) {
+        if (v.start < r.start || v.end > r.end) this.fail(r, `munmap ${hexn(r.start)}-${hexn(r.end)} would split the vma ${hexn(v.start)}-${hexn(v.end)} from line ${v.line}; only whole mappings can be removed`);
+        gone.push(v);
+      }
+    }
+    if (gone.length === 0) this.fail(r, `munmap ${hexn(r.start)}-${hexn(r.end)}: no mapping in this range`);
+    this.record({
+      undo: () => gone.forEach((v) => insertSorted(this.vmas, v)),
+      redo: () => gone.forEach((v) => this.vmas.splice(this.vmas.indexOf(v), 1)),
+    });
+  }
+
+  applyMemslot(r: MemslotRecord): void {
+    const old = this.memslots[r.id];
+    if (r.delete) {
+      if (!old) this.fail(r, `memslot ${r.id} does not exist`);
+      this.record({ undo: () => (this.memslots[r.id] = old), redo: () => (this.memslots[r.id] = null) });
+      return;
+    }
+    const ps = this.pageSize;
+    let baseGfn = r.gfn;
+    let npages = r.npages;
+    if (r.gpa >= 0) {
+      if (r.gpa % ps) this.fail(r, `gpa=${hexn(r.gpa)} is not a multiple of the host page size (${ps / 1024}K)`);
+      if (r.size % ps) this.fail(r, `size=${hexn(r.size)} is not a multiple of the host page size (${ps / 1024}K)`);
+      baseGfn = r.gpa / ps;
+      npages = r.size / ps;
+    }
+    if (r.hva % ps) this.fail(r, `hva=${hexn(r.hva)} is not aligned to the host page size (KVM refuses such a slot)`);
+    for (const s of this.memslots) {
+      if (!s || s.id === r.id) continue;
+      if (s.baseGfn < baseGfn + npages && baseGfn < s.baseGfn + s.npages) {
+        this.fail(r, `memslot ${r.id} (gfn ${hexn(baseGfn)}..${hexn(baseGfn + npages - 1)}) overlaps memslot ${s.id} (gfn ${hexn(s.baseGfn)}..${hexn(s.baseGfn + s.npages - 1)}) from line ${s.line}`);
+      }
+    }
+    const slot: Memslot = { id: r.id, baseGfn, npages, userspaceAddr: r.hva, flags: r.flags, line: r.line, physp: new SparseWords(2) };
+    this.record({ undo: () => (this.memslots[r.id] = old), redo: () => (this.memslots[r.id] = slot) });
+  }
+
+  private record(o: Reversible): void {
+    o.redo();
+    this.journal.pushObject(o);
+  }
+
+  // ---- lookups used by the handlers ------------------------------------------------------
+
+  /** gfn_to_memslot: the slot holding gfn, or null. */
+  gfnToMemslot(gfn: number): Memslot | null {
+    for (const s of this.memslots) if (s && gfn >= s.baseGfn && gfn < s.baseGfn + s.npages) return s;
+    return null;
+  }
+
+  /** find_vma: the first vma whose end is above addr (it may start above addr too). */
+  findVma(addr: number): Vma | null {
+    for (const v of this.vmas) if (v.end > addr) return v;
+    return null;
+  }
+
+  // ---- journaled writes ------------------------------------------------------------------
+
+  hptWord(index: number, word: number): number {
+    return this.hpt.get(index, word);
+  }
+
+  /** Writes words [first, first+count) of HPT entry `index`. */
+  hptWrite(index: number, first: number, values: readonly number[]): void {
+    const j = this.journal;
+    let mask = 0;
+    const deltas: number[] = [];
+    for (let k = 0; k < values.length; k++) {
+      const w = first + k;
+      const d = (this.hpt.get(index, w) ^ values[k]) >>> 0;
+      if (d !== 0) {
+        mask |= 1 << w;
+        deltas.push(d);
+        this.hpt.xor(index, w, d);
+      }
+    }
+    if (mask === 0) return;
+    j.push(JTag.Hpt | (mask << 8));
+    j.push(Math.floor(index / 4294967296));
+    j.push(index >>> 0);
+    for (const d of deltas) j.push(d);
+  }
+
+  slotPhysWrite(slot: Memslot, index: number, hi: number, lo: number): void {
+    const dh = (slot.physp.get(index, 0) ^ hi) >>> 0;
+    const dl = (slot.physp.get(index, 1) ^ lo) >>> 0;
+    if (dh === 0 && dl === 0) return;
+    slot.physp.xor(index, 0, dh);
+    slot.physp.xor(index, 1, dl);
+    const j = this.journal;
+    j.push(JTag.SlotPhys);
+    j.push(slot.id);
+    j.push(Math.floor(index / 4294967296));
+    j.push(index >>> 0);
+    j.push(dh);
+    j.push(dl);
+  }
+
+  /**
+   * Applies the journal entries in [from, to) in the given direction. XOR entries are their own
+   * inverse; object entries are undone in reverse order (the caller passes whole records, and a
+   * record's entries are either all XOR or a single object).
+   */
+  replayJournal(from: number, to: number, forward: boolean, j: Journal = this.journal): void {
+    let i = from;
+    const objs: Reversible[] = [];
+    while (i < to) {
+      const tag = j.at(i);
+      const kind = tag & 0xff;
+      if (kind === JTag.Hpt) {
+        const index = j.at(i + 1) * 4294967296 + j.at(i + 2);
+        let p = i + 3;
+        for (let w = 0; w < HPT_WIDTH; w++) if (tag & (1 << (w + 8))) this.hpt.xor(index, w, j.at(p++));
+        i = p;
+      } else if (kind === JTag.SlotPhys) {
+        const slot = this.memslots[j.at(i + 1)];
+        const index = j.at(i + 2) * 4294967296 + j.at(i + 3);
+        if (slot) {
+          slot.physp.xor(index, 0, j.at(i + 4));
+          slot.physp.xor(index, 1, j.at(i + 5));
+        }
+        i += 6;
+      } else {
+        objs.push(j.objects[j.at(i + 1)]);
+        i += 2;
+      }
+    }
+    if (forward) objs.forEach((o) => o.redo());
+    else objs.reverse().forEach((o) => o.undo());
+  }
+}
+
+function insertSorted(vmas: Vma[], v: Vma): void {
+  let i = 0;
+  while (i < vmas.length && vmas[i].start < v.start) i++;
+  vmas.splice(i, 0, v);
+}
+
+export function hexn(n: number): string {
+  return '0x' + n.toString(16);
+}
+
+export function sizeName(bytes: number): string {
+  if (bytes >= 1 << 30 && bytes % (1 << 30) === 0) return `${bytes / (1 << 30)}G`;
+  if (bytes >= 1 << 20 && bytes % (1 << 20) === 0) return `${bytes / (1 << 20)}M`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024}K`;
+  return `${bytes}`;
+}
