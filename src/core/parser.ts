@@ -150,7 +150,7 @@ export function parseLine(st: ParserState, lineNo: number, text: string): TraceR
   }
   const toks = lexLine(text);
   if (toks.length === 0) return null;
-  const ctx = new LineCtx(st, lineNo, text);
+  const ctx: LineCtx = new LineCtx(st, lineNo, text);
   const kw = toks[0];
   if (!st.sawHeader) {
     if (kw.text !== 'hptrace') ctx.fail(kw, `expected the header "hptrace 1" as the first record, found ${show(kw.text)}`);
