@@ -146,8 +146,10 @@ function textRow(rec: HcallRecord, res: HcallResult, div: boolean): string {
   let result = res.ret === null ? '(not emulated)' : returnCodeName(res.ret);
   const out = outObject(res);
   const regs = Object.entries(out).map(([k, v]) => `${k}=${v}`).join(' ');
-  if (regs && res.ret === 0 && name !== 'H_BULK_REMOVE' && name !== 'H_READ') result += ' ' + regs;
+  const longRegs = res.outCount > 2;
+  if (regs && !longRegs) result += ' ' + regs;
   let row = `${String(rec.line).padStart(6)}  ${name.padEnd(13)} ${formatArgs(rec).padEnd(62)} ${result}`;
+  if (regs && longRegs) row += `\n${''.padStart(8)}  ${regs}`;
   if (res.madeCacheable) row += '  (RAM made cacheable)';
   if (res.checks && res.ret !== null && res.ret !== 0) {
     const c = decidingCheck(res.checks.checks, false);
@@ -162,8 +164,15 @@ function cmdDiff(argv: string[], io: Io): number {
   only(o, []);
   if (o.positional.length !== 1) throw new UsageError('diff takes exactly one FILE');
   const file = checkFile(o.positional[0]);
-  const pre: { line: number; ret: string; out: string }[] = [];
-  replayFile(file, 'pre-io', false, (rec, res) => pre.push({ line: rec.line, ret: res.ret === null ? '-' : returnCodeName(res.ret), out: JSON.stringify(outObject(res)) }));
+  const pre: { line: number; ret: string; out: string; why: string }[] = [];
+  replayFile(file, 'pre-io', true, (rec, res) =>
+    pre.push({
+      line: rec.line,
+      ret: res.ret === null ? '-' : returnCodeName(res.ret),
+      out: JSON.stringify(outObject(res)),
+      why: res.checks && res.ret !== 0 ? (decidingCheck(res.checks.checks, false)?.detail ?? '') : '',
+    }),
+  );
   let i = 0;
   let n = 0;
   const lines: string[] = [];
@@ -173,8 +182,10 @@ function cmdDiff(argv: string[], io: Io): number {
     const out = JSON.stringify(outObject(res));
     if (p.ret !== ret || p.out !== out) {
       n++;
-      const c = res.checks ? decidingCheck(res.checks.checks, res.ret === 0) : undefined;
-      lines.push(`${String(rec.line).padStart(6)}  ${hcallDisplayName(rec).padEnd(9)} pre-io ${p.ret.padEnd(12)} io ${ret.padEnd(12)}${res.madeCacheable ? ' (made cacheable)' : ''}${c ? `  ${c.detail}` : ''}`);
+      // Say why the side that failed failed; for the seed's silent fix-up, say so.
+      const c = res.checks && res.ret !== 0 ? decidingCheck(res.checks.checks, false) : undefined;
+      const why = res.madeCacheable ? 'io: RAM made cacheable' : c ? `io: ${c.detail}` : p.why ? `pre-io: ${p.why}` : `outputs differ: pre-io ${p.out} io ${out}`;
+      lines.push(`${String(rec.line).padStart(6)}  ${hcallDisplayName(rec).padEnd(9)} pre-io ${p.ret.padEnd(12)} io ${ret.padEnd(12)} ${why}`);
     }
   });
   lines.push(`${n} of ${pre.length} hcalls differ between kernel pre-io and io (the seed commit)`);

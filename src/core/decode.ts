@@ -39,7 +39,7 @@ function meaningOf(f: BitField, v: U64, word: U64, ctx: DecodeContext): string {
     case 'AVPN':
       return hex(v);
     default:
-      return n ? `${f.title}` : `not ${f.title}`;
+      return n ? f.title : '—';
   }
 }
 

@@ -87,8 +87,12 @@ export class Explainer {
   }
 }
 
-/** The check that decided the outcome: for a failure the last failing check, else the last one. */
+/**
+ * The check that decided the outcome. For a failure it is the first failing check: the virtual-mode
+ * path reports kvmppc_get_guest_page's own failure before its caller's "get_page failed", and the
+ * root cause is the one a person wants. For a success, the last check.
+ */
 export function decidingCheck(checks: readonly Check[], succeeded: boolean): Check | undefined {
-  if (!succeeded) for (let i = checks.length - 1; i >= 0; i--) if (!checks[i].ok) return checks[i];
+  if (!succeeded) for (const c of checks) if (!c.ok) return c;
   return checks[checks.length - 1];
 }

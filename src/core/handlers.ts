@@ -281,7 +281,6 @@ function virtmodeHEnter(m: Machine, res: HcallResult, fhi: number, pteIndex: num
     ex?.add('virt.retry', false, `kvmppc_h_enter still said H_TOO_HARD (no slot_phys entry was filled for a ${sizeName(psize)} page on ${sizeName(m.pageSize)} host pages)`, { result: 'H_RESOURCE' });
     return H_RESOURCE;
   }
-  ex?.add('virt.retry', true, 'kvmppc_h_enter decided on the second pass');
   return ret;
 }
 
@@ -493,7 +492,7 @@ function hBulkRemove(m: Machine, res: HcallResult, ah: number[], al: number[]): 
     }
     if (!found) {
       wh[i * 2] = (((BULK.RESP_NOT_FOUND | mode) << 24) | idxHi) >>> 0;
-      ex?.add('bulk.match', false, `pair ${i}: HPT[${hexn(idx)}] ${vlo & V.VALID ? `does not match (${BULK.MODES[mode]})` : 'is not valid'}: not found`);
+      ex?.add('bulk.match', true, `pair ${i}: HPT[${hexn(idx)}] ${vlo & V.VALID ? `does not match (${BULK.MODES[mode]})` : 'is not valid'}: not found`);
       continue;
     }
     const rc = (m.hptWord(idx, 3) >>> 5) & 0x0c;

@@ -63,7 +63,7 @@ test('diff lists exactly the hcalls the seed commit changes', () => {
   assert.equal(r.status, 0);
   const rows = r.stdout.trim().split('\n');
   assert.deepEqual(rows.slice(0, -1).map((l) => Number(l.trim().split(/\s+/)[0])), [18, 20]);
-  assert.match(rows[0], /pre-io H_PARAMETER +io H_SUCCESS +\(made cacheable\)/);
+  assert.match(rows[0], /pre-io H_PARAMETER +io H_SUCCESS +io: RAM made cacheable/);
   assert.match(rows[rows.length - 1], /^2 of 12 hcalls differ/);
 });
 
