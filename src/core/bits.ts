@@ -165,7 +165,7 @@ export const HCALLS: readonly HcallDef[] = [
   { name: 'H_CLEAR_MOD', number: 0x10, args: [], emulated: false, doc: 'clear the C bit' },
   { name: 'H_CLEAR_REF', number: 0x14, args: [], emulated: false, doc: 'clear the R bit' },
   { name: 'H_PROTECT', number: 0x18, args: ['flags', 'pte_index', 'avpn'], emulated: true, doc: 'change the protection of an HPTE' },
-  { name: 'H_BULK_REMOVE', number: 0x24c, args: ['w0', 'w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7'], emulated: true, doc: 'remove up to four HPTEs' },
+  { name: 'H_BULK_REMOVE', number: 0x124, args: ['w0', 'w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7'], emulated: true, doc: 'remove up to four HPTEs' },
 ];
 export const GENERIC_ARGS: readonly string[] = ['r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11'];
 const hcallByName = new Map(HCALLS.map((h) => [h.name, h]));

@@ -36,8 +36,8 @@ export interface Memslot {
   readonly physp: SparseWords;
 }
 
-/** KVM_MEMSLOT_INVALID of include/linux/kvm_host.h (v3.3): the slot is being deleted or moved. */
-export const KVM_MEMSLOT_INVALID = 1 << 16;
+/** KVM_MEMSLOT_INVALID as include/linux/kvm.h had it then (1UL << 1; later kernels moved it to 1UL << 16): slot being deleted or moved. */
+export const KVM_MEMSLOT_INVALID = 1 << 1;
 export const KVM_MEM_SLOTS = 32;
 
 /** HPT words: v hi/lo, r hi/lo, the reverse map's guest r hi/lo. */

@@ -27,7 +27,7 @@ test('builtin_gfn_to_memslot: no memslot holds the gfn -> H_PARAMETER', () => {
 });
 
 test('KVM_MEMSLOT_INVALID: a slot being invalidated is not usable -> H_PARAMETER', () => {
-  const rig = new Rig(IO_SETUP + 'vma 0x10000000-0x11000000 anon\nmemslot 2 gpa=0x400000000 size=16M hva=0x10000000 flags=0x10000\n');
+  const rig = new Rig(IO_SETUP + 'vma 0x10000000-0x11000000 anon\nmemslot 2 gpa=0x400000000 size=16M hva=0x10000000 flags=0x2\n');
   const r = rig.call(enter('0x0', '0x4000000000001005', '0x400001012'));
   assert.equal(r.decided, 'enter.memslot');
   assert.match(r.detail, /invalidated/);
