@@ -2,6 +2,7 @@
 import * as esbuild from 'esbuild';
 import * as fs from 'fs';
 import * as path from 'path';
+import { generate as generateGrammar } from './gen-grammar.mjs';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const watch = process.argv.includes('--watch');
@@ -27,6 +28,7 @@ const products = [
 const tests = walk(path.join(root, 'test'), (p) => p.endsWith('.ts') && !p.endsWith('.d.ts')).map((p) => path.relative(root, p));
 
 const t0 = Date.now();
+await generateGrammar(); // the grammar derives from src/core/bits.ts and is packaged
 const builds = [
   ...products.map((p) => ({ ...common, entryPoints: [p.in], outfile: p.out, external: p.external, banner: p.banner, minify: false })),
   { ...common, entryPoints: tests, outdir: 'out/test', outbase: 'test', external: ['vscode', 'mocha', '@vscode/test-electron', 'playwright-core'] },

@@ -55,6 +55,17 @@ export function hptePageSize(vlo: number, rlo: number, arch206: boolean): number
   return 0;
 }
 
+/**
+ * hpte_cache_flags_ok() of the seed commit (kvm_book3s_64.h): on ARCH_206 a W|I|M (SAO) request
+ * counts as M; RAM (is_io 0) needs exactly M; an I/O slot needs W and I equal to its cache bits.
+ */
+export function hpteCacheFlagsOk(ptelLo: number, isIo: number, arch206: boolean): boolean {
+  let wimg = ptelLo & R.WIMG;
+  if (arch206 && wimg === (R.W | R.I | R.M)) wimg = R.M;
+  if (!isIo) return wimg === R.M;
+  return (wimg & (R.W | R.I)) === isIo;
+}
+
 /** slot_is_aligned(): for pages larger than the host page, base_gfn and npages are multiples. */
 export function slotIsAligned(m: Machine, slot: Memslot, pagesize: number): boolean {
   if (pagesize <= m.pageSize) return true;
@@ -186,10 +197,9 @@ function hEnter(m: Machine, res: HcallResult, fhi: number, pteIndex: number, vhi
   let nrlo = ((rlo & (psize - 1)) | palo) >>> 0;
   let wimg = nrlo & R.WIMG;
   if (m.kernel === 'io') {
-    let eff = wimg;
     const sao = wimg === (R.W | R.I | R.M) && m.arch206;
-    if (sao) eff = R.M;
-    const ok = isIo ? (eff & (R.W | R.I)) === isIo : eff === R.M;
+    const eff = sao ? R.M : wimg;
+    const ok = hpteCacheFlagsOk(nrlo, isIo, m.arch206);
     const what = `guest WIMG ${wimgName(wimg)}${sao ? ' (SAO, counted as M on ARCH_206)' : ''}`;
     if (!ok) {
       if (isIo) {

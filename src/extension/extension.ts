@@ -1,0 +1,61 @@
+/**
+ * Entry point of the VS Code extension. The only layer that imports `vscode`; it talks to the debug
+ * adapter through DAP alone. activate() returns a small API object that the extension-host tests use
+ * to read the views' contents.
+ */
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { registerDebugSetup } from './debugSetup';
+import { TraceDiagnostics } from './diagnostics';
+import { registerInlineValues } from './inlineValues';
+import { registerLanguageFeatures } from './languageFeatures';
+import { SessionState } from './sessionState';
+import { MemslotsProvider, SlotPhysProvider } from './views';
+
+export interface HptraceTestApi {
+  store: SessionState;
+  memslots: MemslotsProvider;
+  slotPhys: SlotPhysProvider;
+  diagnostics: TraceDiagnostics;
+}
+
+export function activate(ctx: vscode.ExtensionContext): HptraceTestApi {
+  const output = vscode.window.createOutputChannel('hptrace');
+  const diagnostics = new TraceDiagnostics();
+  const store = new SessionState();
+  const memslots = new MemslotsProvider(store);
+  const slotPhys = new SlotPhysProvider(store);
+  ctx.subscriptions.push(output, diagnostics, store);
+
+  registerLanguageFeatures(ctx);
+  registerDebugSetup(ctx);
+  registerInlineValues(ctx, store);
+  registerCommands(ctx, store, output);
+
+  const slotViews: vscode.TreeView<unknown>[] = [];
+  for (const [id, provider] of [
+    ['hptrace.memslots', memslots],
+    ['hptrace.explorer.memslots', memslots],
+  ] as const) {
+    ctx.subscriptions.push(vscode.window.createTreeView(id, { treeDataProvider: provider, showCollapseAll: true }));
+  }
+  for (const id of ['hptrace.slotPhys', 'hptrace.explorer.slotPhys']) {
+    const view = vscode.window.createTreeView(id, { treeDataProvider: slotPhys, showCollapseAll: true });
+    slotViews.push(view as vscode.TreeView<unknown>);
+    ctx.subscriptions.push(view);
+  }
+  // Reveal the entry the current hcall used, in whichever slot_phys view is on screen.
+  ctx.subscriptions.push(
+    store.onDidChange(() => {
+      const node = slotPhys.currentNode();
+      if (!node) return;
+      for (const v of slotViews) if (v.visible) void (v as vscode.TreeView<typeof node>).reveal(node, { select: true, focus: false, expand: true }).then(undefined, () => undefined);
+    }),
+  );
+
+  return { store, memslots, slotPhys, diagnostics };
+}
+
+export function deactivate(): void {
+  // Everything is in ctx.subscriptions.
+}

@@ -1,0 +1,166 @@
+/**
+ * The Memslots and slot_phys tree views (in the Run and Debug side bar and in the hptrace
+ * container). Both read SessionState; they are empty — and show their welcome text — when no
+ * hptrace session is stopped.
+ */
+import * as vscode from 'vscode';
+import { MemslotInfo, SlotPhysEntry } from '../debug/protocol';
+import { SessionState } from './sessionState';
+import { memslotText, slotPhysText } from './viewText';
+
+export type MemslotNode = { kind: 'slot'; info: MemslotInfo } | { kind: 'field'; slot: number; label: string; value: string };
+
+export type SlotPhysNode =
+  | { kind: 'slot'; slot: number; total: number; io: boolean }
+  | { kind: 'entry'; slot: number; entry: SlotPhysEntry }
+  | { kind: 'more'; slot: number };
+
+function md(s: string): vscode.MarkdownString {
+  const m = new vscode.MarkdownString(s);
+  m.supportThemeIcons = true;
+  return m;
+}
+
+export class MemslotsProvider implements vscode.TreeDataProvider<MemslotNode> {
+  private readonly emitter = new vscode.EventEmitter<MemslotNode | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+
+  constructor(private readonly store: SessionState) {
+    store.onDidChange(() => this.emitter.fire(undefined));
+  }
+
+  getChildren(el?: MemslotNode): MemslotNode[] {
+    const st = this.store.state;
+    if (!st) return [];
+    if (!el) return st.memslots.map((info) => ({ kind: 'slot', info }));
+    if (el.kind !== 'slot') return [];
+    const s = el.info;
+    const b = s.backing;
+    const rows: [string, string][] = [
+      ['base_gfn', s.baseGfn],
+      ['npages', s.npages],
+      ['gpa', `${s.gpaStart}–${s.gpaEnd}`],
+      ['hva', s.hva],
+      ['flags', s.flags],
+      ['backing', b ? `${b.type} ${b.start}-${b.end}${b.type === 'pfnmap' ? ` pgoff=${b.pgoff ?? '0x0'} cache=${b.cache ?? 'none'}` : ''}${b.type === 'anon' && b.pageSize ? ` page=${b.pageSize}` : ''} (line ${b.line})` : 'no vma'],
+      ['slot_phys', `${s.slotPhysCount} set${s.hasIo ? ', I/O' : ''}`],
+    ];
+    return rows.map(([label, value]) => ({ kind: 'field', slot: s.id, label, value }));
+  }
+
+  getTreeItem(el: MemslotNode): vscode.TreeItem {
+    if (el.kind === 'field') {
+      const item = new vscode.TreeItem(el.label);
+      item.description = el.value;
+      item.tooltip = `${el.label}: ${el.value}`;
+      item.contextValue = 'hptrace.copyable';
+      return item;
+    }
+    const t = memslotText(el.info);
+    const item = new vscode.TreeItem(t.label, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `memslot-${el.info.id}`;
+    item.description = t.description;
+    item.tooltip = md(t.tooltip);
+    item.iconPath = new vscode.ThemeIcon(el.info.hasIo || el.info.backing?.type === 'pfnmap' ? 'plug' : 'database');
+    item.contextValue = 'hptrace.copyable';
+    const current = this.store.state?.current.slot === el.info.id;
+    if (current) item.description += ' ◀ current hcall';
+    return item;
+  }
+
+  getParent(): undefined {
+    return undefined;
+  }
+}
+
+export class SlotPhysProvider implements vscode.TreeDataProvider<SlotPhysNode> {
+  private readonly emitter = new vscode.EventEmitter<SlotPhysNode | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  /** Nodes are rebuilt on each refresh; these keep identities stable for reveal(). */
+  private slotNodes = new Map<number, SlotPhysNode>();
+  private entryNodes = new Map<string, SlotPhysNode>();
+
+  constructor(private readonly store: SessionState) {
+    store.onDidChange(() => {
+      this.slotNodes.clear();
+      this.entryNodes.clear();
+      this.emitter.fire(undefined);
+    });
+  }
+
+  private slotNode(slot: number): SlotPhysNode {
+    let n = this.slotNodes.get(slot);
+    if (!n) {
+      const info = this.store.state?.memslots.find((s) => s.id === slot);
+      n = { kind: 'slot', slot, total: this.store.slots.get(slot)?.total ?? 0, io: !!info?.hasIo };
+      this.slotNodes.set(slot, n);
+    }
+    return n;
+  }
+
+  private entryNode(slot: number, entry: SlotPhysEntry): SlotPhysNode {
+    const key = `${slot}:${entry.index}`;
+    let n = this.entryNodes.get(key);
+    if (!n) this.entryNodes.set(key, (n = { kind: 'entry', slot, entry }));
+    return n;
+  }
+
+  getChildren(el?: SlotPhysNode): SlotPhysNode[] {
+    const st = this.store.state;
+    if (!st) return [];
+    if (!el) return st.memslots.filter((s) => s.slotPhysCount > 0).map((s) => this.slotNode(s.id));
+    if (el.kind !== 'slot') return [];
+    const e = this.store.slots.get(el.slot);
+    if (!e) return [];
+    const kids = e.entries.map((x) => this.entryNode(el.slot, x));
+    if (e.next >= 0) kids.push({ kind: 'more', slot: el.slot });
+    return kids;
+  }
+
+  getParent(el: SlotPhysNode): SlotPhysNode | undefined {
+    return el.kind === 'slot' ? undefined : this.slotNode(el.slot);
+  }
+
+  /** The node of the entry the current hcall used, if it is loaded. */
+  currentNode(): SlotPhysNode | undefined {
+    const cur = this.store.state?.current;
+    if (!cur || cur.slot < 0 || cur.physIndex < 0) return undefined;
+    const entry = this.store.slots.get(cur.slot)?.entries.find((x) => x.index === cur.physIndex);
+    return entry ? this.entryNode(cur.slot, entry) : undefined;
+  }
+
+  getTreeItem(el: SlotPhysNode): vscode.TreeItem {
+    const st = this.store.state;
+    if (el.kind === 'slot') {
+      const item = new vscode.TreeItem(`slot ${el.slot}`, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `slotphys-${el.slot}`;
+      item.description = `${el.total} entries set${el.io ? ' · I/O' : ''}`;
+      item.iconPath = new vscode.ThemeIcon(el.io ? 'plug' : 'database');
+      return item;
+    }
+    if (el.kind === 'more') {
+      const item = new vscode.TreeItem('Load more…');
+      item.command = { command: 'hptrace.loadMoreSlotPhys', title: 'Load more', arguments: [el.slot] };
+      return item;
+    }
+    const current = !!st && st.current.slot === el.slot && st.current.physIndex === el.entry.index;
+    const t = slotPhysText(el.slot, el.entry, st?.pageSize ?? 65536, current);
+    const item = new vscode.TreeItem(t.label);
+    item.id = `slotphys-${el.slot}-${el.entry.index}`;
+    item.description = t.description;
+    item.tooltip = md(t.tooltip);
+    item.contextValue = 'hptrace.slotPhysEntry';
+    item.iconPath = current
+      ? new vscode.ThemeIcon('debug-stackframe', new vscode.ThemeColor('debugIcon.breakpointCurrentStackframeForeground'))
+      : new vscode.ThemeIcon(el.entry.io ? 'circle-outline' : 'circle-small-filled');
+    return item;
+  }
+}
+
+/** The copy text of any node of either view. */
+export function copyTextOf(node: MemslotNode | SlotPhysNode): string {
+  if (node.kind === 'field') return node.value;
+  if (node.kind === 'entry') return node.entry.value;
+  if (node.kind === 'slot' && 'info' in node) return memslotText(node.info).copy;
+  return '';
+}

@@ -1,0 +1,107 @@
+/** The generated TextMate grammar: scopes on sample lines, and every hcall and return code of bits.ts in it. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as oniguruma from 'vscode-oniguruma';
+import * as vsctm from 'vscode-textmate';
+import { HCALLS, RETURN_CODES } from '../../src/core/bits';
+
+/** The repository root, wherever the bundled test runs from (out/test/unit/ after the build). */
+function findRoot(dir: string): string {
+  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return dir;
+}
+const root = findRoot(__dirname);
+const grammarPath = path.join(root, 'syntaxes/hptrace.tmLanguage.json');
+
+async function loadGrammar(): Promise<vsctm.IGrammar> {
+  const wasm = fs.readFileSync(path.join(root, 'node_modules/vscode-oniguruma/release/onig.wasm'));
+  await oniguruma.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
+  const registry = new vsctm.Registry({
+    onigLib: Promise.resolve({ createOnigScanner: (p: string[]) => new oniguruma.OnigScanner(p), createOnigString: (s: string) => new oniguruma.OnigString(s) }),
+    loadGrammar: async (scope) => (scope === 'source.hptrace' ? vsctm.parseRawGrammar(fs.readFileSync(grammarPath, 'utf8'), grammarPath) : null),
+  });
+  const g = await registry.loadGrammar('source.hptrace');
+  assert.ok(g, 'grammar loads');
+  return g;
+}
+
+const grammar = loadGrammar();
+
+/** The scopes of each token of one line, keyed by its text (the first occurrence wins). */
+async function scopes(line: string): Promise<Map<string, string[]>> {
+  const g = await grammar;
+  const r = g.tokenizeLine(line, vsctm.INITIAL);
+  const out = new Map<string, string[]>();
+  for (const t of r.tokens) {
+    const text = line.slice(t.startIndex, t.endIndex);
+    if (!out.has(text)) out.set(text, t.scopes);
+  }
+  return out;
+}
+
+function has(m: Map<string, string[]>, text: string, scope: string): void {
+  const s = m.get(text);
+  assert.ok(s, `token ${JSON.stringify(text)} exists (tokens: ${[...m.keys()].map((k) => JSON.stringify(k)).join(' ')})`);
+  assert.ok(s.some((x) => x.startsWith(scope)), `${JSON.stringify(text)} has ${scope}; got ${s.join(' ')}`);
+}
+
+test('hcall line: keyword, time stamp, hcall name, fields, hex, result arrow, success code, comment', async () => {
+  const m = await scopes('hcall @1234.567890 vcpu=1 H_ENTER flags=0x0 pte_index=0x1f8 pteh=0x4000c0de00001005 ptel=0x2000000190 -> H_SUCCESS r4=0x1f9 # ok');
+  has(m, 'hcall', 'keyword.other.record.hptrace');
+  has(m, '@1234.567890', 'constant.other.timestamp.hptrace');
+  has(m, 'vcpu', 'variable.other.property.field.hptrace');
+  has(m, 'H_ENTER', 'entity.name.function.hcall.hptrace');
+  has(m, 'pteh', 'variable.parameter.argument.hptrace');
+  has(m, '=', 'keyword.operator.assignment.hptrace');
+  has(m, '0x4000c0de00001005', 'constant.numeric.hex.hptrace');
+  has(m, '->', 'keyword.operator.result.hptrace');
+  has(m, 'H_SUCCESS', 'constant.language.return.success.hptrace');
+  has(m, 'r4', 'variable.parameter.argument.hptrace');
+  has(m, '#', 'punctuation.definition.comment.hptrace');
+  has(m, ' ok', 'comment.line.number-sign.hptrace');
+});
+
+test('failures are scoped apart from success', async () => {
+  const m = await scopes('hcall H_ENTER 0x0 0x118 0x4000000000004085 0x20001106a -> H_PARAMETER');
+  has(m, 'H_PARAMETER', 'invalid.illegal.return.failure.hptrace');
+  assert.ok(!m.get('H_PARAMETER')!.some((s) => s.includes('success')));
+});
+
+test('configuration records: sizes, ranges, mapping kinds, cache modes, cpu names, decimal', async () => {
+  const vma = await scopes('vma 0x3fff00000000-0x3fff00010000 pfnmap pgoff=0x80000 cache=I');
+  has(vma, 'vma', 'keyword.other.record.hptrace');
+  has(vma, '0x3fff00000000', 'constant.numeric.hex.hptrace');
+  has(vma, '-', 'punctuation.separator.range.hptrace');
+  has(vma, 'pfnmap', 'storage.type.mapping.hptrace');
+  has(vma, 'I', 'support.constant.cache.hptrace');
+  const mem = await scopes('memslot 1 gpa=0x200000000 size=64K hva=0x3fff00000000');
+  has(mem, '1', 'constant.numeric.decimal.hptrace');
+  has(mem, '64K', 'constant.numeric.size.hptrace');
+  has(mem, 'gpa', 'variable.other.property.field.hptrace');
+  const cpu = await scopes('cpu power7');
+  has(cpu, 'power7', 'support.constant.cpu.hptrace');
+  const hdr = await scopes('hptrace 1  # header');
+  has(hdr, 'hptrace', 'keyword.other.record.hptrace');
+  has(hdr, ' header', 'comment.line.number-sign.hptrace');
+});
+
+test('a hcall the tables do not know is still a function name, not a return code', async () => {
+  const m = await scopes('hcall H_CEDE r4=0x1');
+  has(m, 'H_CEDE', 'entity.name.function.hcall.other.hptrace');
+});
+
+test('every hcall name and return code from bits.ts is in the generated grammar', () => {
+  const text = fs.readFileSync(grammarPath, 'utf8');
+  for (const h of HCALLS) assert.ok(text.includes(h.name), `grammar has ${h.name}`);
+  for (const c of RETURN_CODES) assert.ok(text.includes(c.name), `grammar has ${c.name}`);
+});
+
+test('every return code tokenizes with the right success/failure scope', async () => {
+  for (const c of RETURN_CODES) {
+    const m = await scopes(`hcall H_READ 0x0 0x0 -> ${c.name}`);
+    has(m, c.name, c.value === 0 ? 'constant.language.return.success' : 'invalid.illegal.return.failure');
+  }
+  for (const h of HCALLS) has(await scopes(`hcall ${h.name}`), h.name, 'entity.name.function.hcall.hptrace');
+});
