@@ -1,0 +1,435 @@
+/**
+ * Seekable replay over a trace file, for the debugger.
+ *
+ * Records are read and executed lazily, from the file in chunks: only as far as someone has asked
+ * ("explored"). Per explored record the engine keeps its byte offset and line, the journal mark
+ * (Machine.journal length before the record) and a compact result (return code, flags, the memslot /
+ * slot_phys / HPT indices it used) in growable typed arrays: about 50 bytes a record plus its journal
+ * entries (an H_ENTER that filled a 16M page writes ~10 uint32 of HPT delta and 6 per slot_phys entry).
+ *
+ * Moving inside the explored range replays the journal (XOR deltas: the same entries undo and redo),
+ * so any step or jump costs work proportional to the distance in journal words, never a replay from the
+ * start. Moving past the frontier parses and executes. A record is re-read from its byte offset when
+ * its arguments are needed; the whole file is never held as one string.
+ */
+import * as fs from 'fs';
+import { executeHcall, HcallResult } from './handlers';
+import { Journal } from './journal';
+import { KernelVariant, Machine } from './machine';
+import { newParserState, ParserState, parseLine } from './parser';
+import { HcallRecord, TraceError, TraceRecord } from './records';
+import { applyRecord, diverged } from './replay';
+
+/** Per-record flag bits. */
+export const F = {
+  HCALL: 1,
+  DIVERGED: 2,
+  MADE_CACHEABLE: 4,
+  VIRTUAL_MODE: 8,
+  /** A configuration/host record: its journal entry is an object, so it bounds XOR batches. */
+  OBJECT: 16,
+  RECORDED: 32,
+  EMULATED: 64,
+} as const;
+
+/** ret of a record that has no return code (not an hcall, or an hcall the emulation passes over). */
+export const RET_NONE = 0x7fffffff;
+
+/** Frontier reads are this big; small enough that the first stop on a huge trace is immediate. */
+const CHUNK = 1 << 20;
+
+class GrowF64 {
+  a = new Float64Array(1024);
+  push(i: number, v: number): void {
+    if (i >= this.a.length) {
+      const b = new Float64Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[i] = v;
+  }
+}
+class GrowI32 {
+  a = new Int32Array(1024);
+  push(i: number, v: number): void {
+    if (i >= this.a.length) {
+      const b = new Int32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[i] = v;
+  }
+}
+class GrowU8 {
+  a = new Uint8Array(1024);
+  push(i: number, v: number): void {
+    if (i >= this.a.length) {
+      const b = new Uint8Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[i] = v;
+  }
+}
+
+/** Reads lines forward from the frontier, keeping exact byte offsets (the buffer is never decoded whole). */
+class LineReader {
+  private buf = Buffer.allocUnsafe(CHUNK);
+  private view: Buffer = this.buf.subarray(0, 0);
+  private bufStart = 0;
+  private cursor = 0;
+  lineNo = 0;
+  readonly size: number;
+
+  constructor(private readonly fd: number) {
+    this.size = fs.fstatSync(fd).size;
+  }
+
+  /** Byte offset of the next unread line. */
+  get offset(): number {
+    return this.bufStart + this.cursor;
+  }
+
+  next(): { text: string; offset: number; lineNo: number } | null {
+    for (;;) {
+      const e = this.view.indexOf(10, this.cursor);
+      const fileEnd = this.bufStart + this.view.length >= this.size;
+      if (e >= 0 || (fileEnd && this.cursor < this.view.length) || (this.cursor === 0 && this.view.length === CHUNK)) {
+        // A line longer than a whole chunk is handed over as it is: the parser refuses it by length.
+        const end = e >= 0 ? e : this.view.length;
+        const offset = this.bufStart + this.cursor;
+        let stop = end;
+        if (stop > this.cursor && this.view[stop - 1] === 13) stop--;
+        const text = this.view.toString('utf8', this.cursor, stop);
+        this.cursor = e >= 0 ? e + 1 : this.view.length;
+        return { text, offset, lineNo: ++this.lineNo };
+      }
+      if (fileEnd) return null;
+      this.bufStart += this.cursor;
+      const n = fs.readSync(this.fd, this.buf, 0, CHUNK, this.bufStart);
+      this.view = this.buf.subarray(0, n);
+      this.cursor = 0;
+      if (n === 0) return null;
+    }
+  }
+}
+
+export class Engine {
+  readonly m: Machine;
+  /** Number of records whose effects are in the machine (the state is "before record `applied`"). */
+  applied = 0;
+  /** Records read and executed at least once. */
+  count = 0;
+  hcallCount = 0;
+  /** Set when the end of the file (or the first malformed line) has been reached. */
+  complete = false;
+  error: TraceError | null = null;
+  readonly vcpus = new Set<number>();
+
+  private readonly fd: number;
+  private readonly reader: LineReader;
+  private readonly st: ParserState;
+  private readonly offsets = new GrowF64();
+  private readonly lines = new GrowI32();
+  private readonly marks = new GrowF64();
+  private readonly rets = new GrowI32();
+  private readonly flagArr = new GrowU8();
+  private readonly vcpuArr = new GrowI32();
+  private readonly numbers = new GrowI32();
+  private readonly slots = new GrowI32();
+  private readonly physIdx = new GrowF64();
+  private readonly hptIdx = new GrowF64();
+  /** The record parsed last at the frontier, so a caller checking it does not re-read the file. */
+  private lastParsed: { index: number; rec: TraceRecord } | null = null;
+  private readonly lineBuf = Buffer.allocUnsafe(4096);
+
+  constructor(
+    readonly file: string,
+    readonly kernel: KernelVariant = 'io',
+  ) {
+    this.m = new Machine(kernel, file);
+    this.fd = fs.openSync(file, 'r');
+    this.reader = new LineReader(this.fd);
+    this.st = newParserState(file);
+  }
+
+  close(): void {
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      /* already closed */
+    }
+  }
+
+  /** File size and the byte offset reached, for progress. */
+  get fileSize(): number {
+    return this.reader.size;
+  }
+  get bytesRead(): number {
+    return this.reader.offset;
+  }
+
+  // ---- per-record facts ------------------------------------------------------------------
+
+  line(i: number): number {
+    return this.lines.a[i];
+  }
+  offset(i: number): number {
+    return this.offsets.a[i];
+  }
+  flags(i: number): number {
+    return this.flagArr.a[i];
+  }
+  isHcall(i: number): boolean {
+    return (this.flagArr.a[i] & F.HCALL) !== 0;
+  }
+  ret(i: number): number {
+    return this.rets.a[i];
+  }
+  vcpu(i: number): number {
+    return this.vcpuArr.a[i];
+  }
+  hcallNumber(i: number): number {
+    return this.numbers.a[i];
+  }
+  slot(i: number): number {
+    return this.slots.a[i];
+  }
+  physIndex(i: number): number {
+    return this.physIdx.a[i];
+  }
+  hptIndex(i: number): number {
+    return this.hptIdx.a[i];
+  }
+  /** Journal offset before record i (i may be `count`: the end of the explored journal). */
+  mark(i: number): number {
+    return i < this.count ? this.marks.a[i] : this.m.journal.length;
+  }
+
+  /** Index of the record on a 1-based line among explored records, or -1. */
+  recordAtLine(line: number): number {
+    let lo = 0;
+    let hi = this.count - 1;
+    const a = this.lines.a;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (a[mid] === line) return mid;
+      if (a[mid] < line) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** Line of the last explored record, or 0. */
+  get lastLine(): number {
+    return this.count ? this.lines.a[this.count - 1] : 0;
+  }
+
+  // ---- moving ----------------------------------------------------------------------------
+
+  /**
+   * Reads and executes the next record at the frontier. Returns false at the end of the trace or at
+   * a malformed line (then `error` holds it, positioned).
+   */
+  explore(): boolean {
+    if (this.complete) return false;
+    this.seek(this.count);
+    for (;;) {
+      const l = this.reader.next();
+      if (!l) {
+        this.complete = true;
+        if (!this.st.sawHeader) this.error = new TraceError(this.file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"');
+        return false;
+      }
+      let rec: TraceRecord | null;
+      let res: HcallResult | null;
+      const mark = this.m.journal.length;
+      try {
+        rec = parseLine(this.st, l.lineNo, l.text);
+        if (!rec) continue;
+        // The machine validates a record before it changes anything, so a throw leaves no partial state.
+        res = applyRecord(this.m, rec, false);
+      } catch (e) {
+        if (!(e instanceof TraceError)) throw e;
+        this.complete = true;
+        this.error = e;
+        return false;
+      }
+      const i = this.count;
+      this.offsets.push(i, l.offset);
+      this.lines.push(i, l.lineNo);
+      this.marks.push(i, mark);
+      if (rec.kind === 'hcall' && res) {
+        let f = F.HCALL;
+        if (res.ret !== null) f |= F.EMULATED;
+        if (rec.recorded !== null) f |= F.RECORDED;
+        if (diverged(rec, res)) f |= F.DIVERGED;
+        if (res.madeCacheable) f |= F.MADE_CACHEABLE;
+        if (res.virtualMode) f |= F.VIRTUAL_MODE;
+        this.flagArr.push(i, f);
+        this.rets.push(i, res.ret === null ? RET_NONE : res.ret);
+        const vcpu = rec.vcpu < 0 ? 0 : rec.vcpu;
+        this.vcpuArr.push(i, vcpu);
+        this.vcpus.add(vcpu);
+        this.numbers.push(i, rec.number);
+        this.slots.push(i, res.slot);
+        this.physIdx.push(i, res.physIndex);
+        this.hptIdx.push(i, res.hptIndex);
+        this.hcallCount++;
+      } else {
+        this.flagArr.push(i, this.m.journal.length > mark ? F.OBJECT : 0);
+        this.rets.push(i, RET_NONE);
+        this.vcpuArr.push(i, -1);
+        this.numbers.push(i, -1);
+        this.slots.push(i, -1);
+        this.physIdx.push(i, -1);
+        this.hptIdx.push(i, -1);
+      }
+      this.count++;
+      this.applied = this.count;
+      this.lastParsed = { index: i, rec };
+      return true;
+    }
+  }
+
+  /** Explores until at least `n` records are known (or the trace ends). */
+  ensure(n: number): boolean {
+    while (this.count < n) if (!this.explore()) return false;
+    return true;
+  }
+
+  /**
+   * Moves the machine to "before record `target`" within the explored range, by journal replay.
+   * Runs of hcall records are replayed as one XOR batch; object records (vma, memslot …) one at a
+   * time, because a slot_phys delta applies to whichever memslot object is current.
+   */
+  seek(target: number): void {
+    if (target < 0 || target > this.count) throw new RangeError(`seek(${target}) outside the explored range 0..${this.count}`);
+    const fl = this.flagArr.a;
+    while (this.applied < target) {
+      let e = this.applied;
+      if (fl[e] & F.OBJECT) e++;
+      else while (e < target && !(fl[e] & F.OBJECT)) e++;
+      this.m.replayJournal(this.mark(this.applied), this.mark(e), true);
+      this.applied = e;
+    }
+    while (this.applied > target) {
+      let s = this.applied - 1;
+      if (!(fl[s] & F.OBJECT)) while (s > target && !(fl[s - 1] & F.OBJECT)) s--;
+      this.m.replayJournal(this.mark(s), this.mark(this.applied), false);
+      this.applied = s;
+    }
+  }
+
+  /** Whether record i wrote (a non-zero delta to) HPT entry `index`. Reads the journal only. */
+  wroteHpt(i: number, index: number): boolean {
+    const j = this.m.journal;
+    const end = this.mark(i + 1);
+    for (let p = this.mark(i); p < end; ) {
+      const tag = j.at(p);
+      const kind = tag & 0xff;
+      if (kind === 1) {
+        if (j.at(p + 1) * 4294967296 + j.at(p + 2) === index) return true;
+        let n = 0;
+        for (let w = 0; w < 6; w++) if (tag & (1 << (w + 8))) n++;
+        p += 3 + n;
+      } else p += kind === 2 ? 6 : 2;
+    }
+    return false;
+  }
+
+  /** Whether record i wrote slot_phys[slot][index]. */
+  wroteSlotPhys(i: number, slot: number, index: number): boolean {
+    const j = this.m.journal;
+    const end = this.mark(i + 1);
+    for (let p = this.mark(i); p < end; ) {
+      const tag = j.at(p);
+      const kind = tag & 0xff;
+      if (kind === 2) {
+        if (j.at(p + 1) === slot && j.at(p + 2) * 4294967296 + j.at(p + 3) === index) return true;
+        p += 6;
+      } else if (kind === 1) {
+        let n = 0;
+        for (let w = 0; w < 6; w++) if (tag & (1 << (w + 8))) n++;
+        p += 3 + n;
+      } else p += 2;
+    }
+    return false;
+  }
+
+  // ---- reading records again -------------------------------------------------------------
+
+  /** The parsed record i, re-read from its byte offset (the frontier's last record is cached). */
+  record(i: number): TraceRecord {
+    if (i < 0 || i >= this.count) throw new RangeError(`record ${i} is not explored`);
+    if (this.lastParsed && this.lastParsed.index === i) return this.lastParsed.rec;
+    const text = this.readLineAt(this.offsets.a[i]);
+    // Only hcalls are re-read in practice; a fresh state past the header parses any record kind alone.
+    const st: ParserState = { file: this.file, sawHeader: i > 0, sawHcall: false, sawHostObject: false };
+    const rec = parseLine(st, this.lines.a[i], text);
+    if (!rec) throw new Error(`record ${i} at line ${this.lines.a[i]} no longer parses as a record`);
+    this.lastParsed = { index: i, rec };
+    return rec;
+  }
+
+  hcall(i: number): HcallRecord | null {
+    if (!this.isHcall(i)) return null;
+    return this.record(i) as HcallRecord;
+  }
+
+  /** Text of the line at a byte offset, via fs.readSync (growing the read for long lines). */
+  readLineAt(offset: number): string {
+    let buf = this.lineBuf;
+    for (;;) {
+      const n = fs.readSync(this.fd, buf, 0, buf.length, offset);
+      let e = buf.subarray(0, n).indexOf(10);
+      if (e < 0 && n === buf.length) {
+        buf = Buffer.allocUnsafe(buf.length * 4);
+        continue;
+      }
+      if (e < 0) e = n;
+      if (e > 0 && buf[e - 1] === 13) e--;
+      return buf.toString('utf8', 0, e);
+    }
+  }
+
+  /**
+   * The full result of hcall i with its explanation (checks), computed by re-running it on the state
+   * before it against a scratch journal that is rolled back; the machine ends where it was.
+   */
+  explain(i: number): HcallResult | null {
+    const rec = this.hcall(i);
+    if (!rec) return null;
+    const saved = this.applied;
+    this.seek(i);
+    const orig = this.m.journal;
+    const scratch = new Journal();
+    this.m.journal = scratch;
+    try {
+      return executeHcall(this.m, rec, true);
+    } finally {
+      this.m.replayJournal(0, scratch.length, false, scratch);
+      this.m.journal = orig;
+      this.seek(saved);
+    }
+  }
+
+  /** Previous / next explored hcall index from i (exclusive), or -1. */
+  prevHcall(i: number): number {
+    const fl = this.flagArr.a;
+    for (let k = Math.min(i, this.count) - 1; k >= 0; k--) if (fl[k] & F.HCALL) return k;
+    return -1;
+  }
+  nextHcall(i: number): number {
+    for (let k = i + 1; ; k++) {
+      if (k >= this.count && !this.ensure(k + 1)) return -1;
+      if (this.flagArr.a[k] & F.HCALL) return k;
+    }
+  }
+
+  /** Memory held by the index and the journal, in bytes. */
+  get bytes(): number {
+    const arrays = [this.offsets, this.lines, this.marks, this.rets, this.flagArr, this.vcpuArr, this.numbers, this.slots, this.physIdx, this.hptIdx];
+    return arrays.reduce((s, x) => s + x.a.byteLength, 0) + this.m.journal.bytes;
+  }
+}
