@@ -34,6 +34,7 @@ export interface MemslotInfo {
   id: number;
   baseGfn: string;
   npages: string;
+  /** Guest physical range, half-open like the trace format's ranges: [gpaStart, gpaEnd). */
   gpaStart: string;
   gpaEnd: string;
   hva: string;
