@@ -21,7 +21,7 @@
 //   --timeout SECONDS     global timeout, default 360      (also HPTRACE_E2E_TIMEOUT)
 //   --extension-path DIR  extension under test, default the repo root (HPTRACE_E2E_EXTENSION_PATH)
 //   --tests-path FILE     suite entry, default <ext>/out/test/suite/index.js (HPTRACE_E2E_TESTS_PATH)
-//   --workspace DIR       folder to open, default <ext>/examples if it exists, else a temp folder
+//   --workspace DIR       folder to open, default a temp copy of <ext>/examples plus a malformed trace
 //   --verbose             stream code-server and browser console output (HPTRACE_E2E_VERBOSE=1)
 //   --keep                keep the temp dir (printed) for debugging (HPTRACE_E2E_KEEP=1)
 // Environment for the suite (see test/suite/index.ts): HPTRACE_MOCHA_GREP, HPTRACE_MOCHA_TIMEOUT.
@@ -264,11 +264,17 @@ async function runAll(opts, inst, state) {
   // without --config code-server writes one into ~/.config; keep everything in tmp
   fs.writeFileSync(configYaml, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
 
-  let workspace = opts.workspace ? path.resolve(opts.workspace) : path.join(opts.extensionPath, 'examples');
-  if (!fs.existsSync(workspace) || !fs.statSync(workspace).isDirectory()) {
-    if (opts.workspace) throw new InfraError(`workspace folder not found: ${workspace}`);
-    workspace = path.join(tmp, 'workspace');
+  // The workbench may write into its folder (.vscode/…), so it gets a copy of the examples plus a
+  // malformed trace for the Problems/launch-error step, never the repository itself.
+  let workspace = opts.workspace ? path.resolve(opts.workspace) : path.join(tmp, 'workspace');
+  if (opts.workspace) {
+    if (!fs.existsSync(workspace) || !fs.statSync(workspace).isDirectory()) throw new InfraError(`workspace folder not found: ${workspace}`);
+  } else {
     fs.mkdirSync(workspace, { recursive: true });
+    const examples = path.join(opts.extensionPath, 'examples');
+    if (fs.existsSync(examples)) fs.cpSync(examples, workspace, { recursive: true });
+    const bad = path.join(opts.extensionPath, 'test', 'fixtures', 'ext-malformed.hptrace');
+    if (fs.existsSync(bad)) fs.copyFileSync(bad, path.join(workspace, 'malformed.hptrace'));
   }
 
   const artifactsDir = path.join(opts.extensionPath, 'test-artifacts', 'e2e');

@@ -29,10 +29,10 @@ import { decodeWord, DEFAULT_CONTEXT, summarizeR, summarizeSlotPhys, summarizeV 
 import { Engine, RET_NONE } from '../core/engine';
 import { Check, decidingCheck } from '../core/explain';
 import { HcallResult } from '../core/handlers';
-import { hexn, KernelVariant, KERNEL_VARIANTS, Memslot } from '../core/machine';
-import { parseAll } from '../core/parser';
+import { hexn, KernelVariant, KERNEL_VARIANTS, Machine, Memslot } from '../core/machine';
+import { newParserState, parseLine } from '../core/parser';
 import { TraceError } from '../core/records';
-import { divergenceDetails } from '../core/replay';
+import { applyRecord, divergenceDetails } from '../core/replay';
 import { hexOf, parseU64 } from '../core/u64';
 import { Bp, Breakpoints, exceptionFilters, FILTERS, makeGuard } from './breakpoints';
 import { hcallResolver, NAMES_HELP } from './context';
@@ -61,6 +61,22 @@ interface StopReason {
   description: string;
   text?: string;
   bp?: Bp;
+}
+
+/**
+ * Throws the first problem of a trace in file order: a syntax error, or a host record the machine
+ * refuses (overlapping vma …), so the launch reports what the Problems panel lists first.
+ */
+function firstProblem(text: string, file: string, kernel: KernelVariant): void {
+  const st = newParserState(file);
+  const m = new Machine(kernel, file);
+  const lines = text.split('\n');
+  for (let k = 0; k < lines.length; k++) {
+    const l = lines[k].endsWith('\r') ? lines[k].slice(0, -1) : lines[k];
+    const rec = parseLine(st, k + 1, l);
+    if (rec && rec.kind !== 'hcall') applyRecord(m, rec);
+  }
+  if (!st.sawHeader) throw new TraceError(file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"');
 }
 
 /** Valid HPTEs (a removed entry keeps its second doubleword, so non-zero is not enough). */
@@ -175,8 +191,7 @@ export class HptraceDebugSession extends LoggingDebugSession {
         throw new Error(`launch: cannot read the trace ${args.trace}`);
       }
       if (size <= VALIDATE_AT_LAUNCH_BYTES) {
-        const r = parseAll(fs.readFileSync(args.trace, 'utf8'), args.trace, 1);
-        if (r.errors.length) throw r.errors[0];
+        firstProblem(fs.readFileSync(args.trace, 'utf8'), args.trace, kernel);
       }
       for (const f of args.breakOn ?? []) if (!FILTERS.some((x) => x.filter === f)) throw new Error(`launch: unknown breakOn filter ${JSON.stringify(f)}; expected ${FILTERS.map((x) => x.filter).join(', ')}`);
       this.logging = !!args.logging;
