@@ -24,8 +24,23 @@ function write(fd: number, s: string): void {
   }
 }
 
+/** All of b to fd, across partial writes and a full non-blocking pipe. */
+function writeBytes(fd: number, b: Uint8Array): void {
+  const fs = require('fs') as typeof import('fs');
+  let off = 0;
+  while (off < b.length) {
+    try {
+      off += fs.writeSync(fd, b, off, b.length - off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') process.exit(0);
+      if (code !== 'EAGAIN') throw e;
+    }
+  }
+}
+
 try {
-  process.exitCode = main(process.argv.slice(2), { out: (s) => write(1, s), err: (s) => write(2, s) });
+  process.exitCode = main(process.argv.slice(2), { out: (s) => write(1, s), err: (s) => write(2, s), outBytes: (b) => writeBytes(1, b) });
 } catch (e) {
   process.stderr.write(`hptrace: internal error: ${(e as Error).message}\n`);
   process.exitCode = 3;

@@ -7,14 +7,16 @@ import * as path from 'path';
 import { returnCodeName, WordKind } from '../core/bits';
 import { decodeWord, DEFAULT_CONTEXT } from '../core/decode';
 import { decidingCheck } from '../core/explain';
-import { HcallResult } from '../core/handlers';
-import { forEachLine } from '../core/lines';
+import { executeHcall, HcallResult, reusableResult } from '../core/handlers';
+import { Journal } from '../core/journal';
+import { forEachLineBytes } from '../core/lines';
 import { KernelVariant, KERNEL_VARIANTS, Machine } from '../core/machine';
-import { newParserState, parseLine } from '../core/parser';
+import { newParserState, parseHcallBytes, parseLine, reusableHcallRecord } from '../core/parser';
 import { HcallRecord, TraceError, TraceRecord } from '../core/records';
-import { applyRecord, divergenceDetails, diverged, finalJson, hcallDisplayName, outObject, stepJson } from '../core/replay';
+import { applyRecord, divergenceDetails, diverged, hcallDisplayName, outObject } from '../core/replay';
 import { hex, parseU64 } from '../core/u64';
 import { formatArgs } from './format';
+import { ByteSink, writeFinal, writeStep } from './jsonOut';
 
 const USAGE = `usage:
   hptrace replay FILE [--json] [--kernel io|pre-io] [--quiet]
@@ -33,6 +35,8 @@ class UsageError extends Error {}
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Raw bytes for standard output (the bulk of --json); without it they go to out() as text. */
+  outBytes?: (b: Uint8Array) => void;
 }
 
 interface Options {
@@ -69,13 +73,26 @@ function kernelOf(o: Options): KernelVariant {
   return k as KernelVariant;
 }
 
-/** Streams a trace file through a machine; calls onHcall for each hcall. Throws TraceError. */
+/**
+ * Streams a trace file through a machine; calls onHcall for each hcall. Throws TraceError.
+ * rec and res are reused from one hcall to the next: onHcall must not keep them.
+ */
 export function replayFile(file: string, kernel: KernelVariant, explain: boolean, onHcall: (rec: HcallRecord, res: HcallResult) => void): Machine {
   const st = newParserState(file);
   const m = new Machine(kernel, file);
+  m.journal = new Journal(false); // forwards only: nothing to undo
+  const hrec = reusableHcallRecord();
+  const hres = reusableResult();
   // A trace with only an "hptrace 1" line is valid and empty; an empty file is not.
-  forEachLine(file, (line, lineNo) => {
-    const rec: TraceRecord | null = parseLine(st, lineNo, line);
+  forEachLineBytes(file, (buf, start, end, lineNo) => {
+    // Hcall lines: bytes straight to a reused record, no string; the rest goes through parseLine.
+    const k = parseHcallBytes(st, lineNo, buf, start, end, hrec);
+    if (k === 0) return;
+    if (k === 1) {
+      onHcall(hrec, executeHcall(m, hrec, explain, hres));
+      return;
+    }
+    const rec: TraceRecord | null = parseLine(st, lineNo, buf.toString('utf8', start, end));
     if (!rec) return;
     const res = applyRecord(m, rec, explain);
     if (res && rec.kind === 'hcall') onHcall(rec, res);
@@ -104,7 +121,11 @@ function cmdReplay(argv: string[], io: Io): number {
   const kernel = kernelOf(o);
   const json = o.flags.has('json');
   const quiet = o.flags.has('quiet');
-  const counts = new Map<string, number>();
+  // Counts of results, by return code (index ret + 32; the last slot: not emulated), and the order
+  // in which each result was first seen (the summary lists equal counts in that order).
+  const byRet = new Float64Array(65);
+  const other = new Map<number, number>();
+  const firstSeen: (number | null)[] = [];
   let divergences = 0;
   let hcalls = 0;
   const buf: string[] = [];
@@ -119,24 +140,30 @@ function cmdReplay(argv: string[], io: Io): number {
     buf.length = 0;
     bufLen = 0;
   };
-  if (!json && !quiet) emit(`${'line'.padStart(6)}  ${'hcall'.padEnd(13)} ${'arguments'.padEnd(62)} result`);
-  const m = replayFile(file, kernel, !json && !quiet, (rec, res) => {
+  if (json) {
+    const sink = new ByteSink(io.outBytes ?? ((b) => io.out(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8'))));
+    const m = replayFile(file, kernel, false, (rec, res) => writeStep(sink, rec, res, diverged(rec, res)));
+    writeFinal(sink, m);
+    return 0;
+  }
+  if (!quiet) emit(`${'line'.padStart(6)}  ${'hcall'.padEnd(13)} ${'arguments'.padEnd(62)} result`);
+  replayFile(file, kernel, !quiet, (rec, res) => {
     hcalls++;
     const div = diverged(rec, res);
     if (div) divergences++;
-    const name = res.ret === null ? '(not emulated)' : returnCodeName(res.ret);
-    counts.set(name, (counts.get(name) ?? 0) + 1);
-    if (json) emit(stepJson(rec, res, div));
-    else if (!quiet) emit(textRow(rec, res, div));
+    const ret = res.ret;
+    const slot = ret === null ? 64 : ret >= -32 && ret < 32 ? ret + 32 : -1;
+    const before = slot >= 0 ? byRet[slot]++ : (other.set(ret!, (other.get(ret!) ?? 0) + 1), other.get(ret!)! - 1);
+    if (before === 0) firstSeen.push(ret);
+    if (!quiet) emit(textRow(rec, res, div));
   });
-  if (json) {
-    emit(finalJson(m));
-    flush();
-    return 0;
-  }
   emit('');
   emit(`${hcalls} hcalls replayed with kernel ${kernel}${divergences ? `, ${divergences} diverged from the recording` : ''}`);
-  for (const [k, v] of [...counts.entries()].sort((a, b) => b[1] - a[1])) emit(`  ${k.padEnd(16)} ${v}`);
+  const counted = firstSeen.map((ret) => {
+    const slot = ret === null ? 64 : ret >= -32 && ret < 32 ? ret + 32 : -1;
+    return [ret === null ? '(not emulated)' : returnCodeName(ret), slot >= 0 ? byRet[slot] : other.get(ret!)!] as const;
+  });
+  for (const [k, v] of counted.sort((a, b) => b[1] - a[1])) emit(`  ${k.padEnd(16)} ${v}`);
   flush();
   return 0;
 }

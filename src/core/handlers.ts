@@ -6,13 +6,19 @@
  *
  * 64-bit words are hi/lo uint32 halves (see u64.ts); gfns, pfns and indices are plain numbers.
  */
-import { BULK, FLAG, H_NOT_FOUND, H_PARAMETER, H_PTEG_FULL, H_RESOURCE, H_SUCCESS, H_TOO_HARD, hcallByNum, R, SLOT_PHYS, V } from './bits';
+import { BULK, FLAG, H_NOT_FOUND, H_PARAMETER, H_PTEG_FULL, H_RESOURCE, H_SUCCESS, H_TOO_HARD, HCALLS, R, SLOT_PHYS, V } from './bits';
 import { Explainer } from './explain';
-import { Machine, Memslot, KVM_MEMSLOT_INVALID, hexn, sizeName } from './machine';
+import { HPT_WIDTH, hptValues, Machine, Memslot, KVM_MEMSLOT_INVALID, hexn, sizeName } from './machine';
 import { HcallRecord } from './records';
 import { hexOf } from './u64';
 
 const TWO32 = 4294967296;
+/** 2^0 .. 2^63 (pow() on the hot path costs a call each time). */
+/** a % b for integers 0 <= a < 2^53 and b a power of two, without the fmod call `%` costs on doubles. */
+function modPow2(a: number, b: number): number {
+  return a - Math.floor(a / b) * b;
+}
+const POW2 = Float64Array.from({ length: 64 }, (_x, i) => 2 ** i);
 
 /** What one hcall did. */
 export interface HcallResult {
@@ -37,6 +43,23 @@ export interface HcallResult {
 
 function newResult(ex: Explainer | null): HcallResult {
   return { ret: H_SUCCESS, outHi: [], outLo: [], outCount: 0, virtualMode: false, madeCacheable: false, slot: -1, physIndex: -1, hptIndex: -1, checks: ex };
+}
+
+/** A result object for executeHcall to fill again and again (callers that do not keep results). */
+export function reusableResult(): HcallResult {
+  return { ret: H_SUCCESS, outHi: [0, 0, 0, 0, 0, 0, 0, 0], outLo: [0, 0, 0, 0, 0, 0, 0, 0], outCount: 0, virtualMode: false, madeCacheable: false, slot: -1, physIndex: -1, hptIndex: -1, checks: null };
+}
+
+function resetResult(res: HcallResult, ex: Explainer | null): HcallResult {
+  res.ret = H_SUCCESS;
+  res.outCount = 0;
+  res.virtualMode = false;
+  res.madeCacheable = false;
+  res.slot = -1;
+  res.physIndex = -1;
+  res.hptIndex = -1;
+  res.checks = ex;
+  return res;
 }
 
 function setOut(res: HcallResult, i: number, hi: number, lo: number): void {
@@ -70,13 +93,13 @@ export function hpteCacheFlagsOk(ptelLo: number, isIo: number, arch206: boolean)
 export function slotIsAligned(m: Machine, slot: Memslot, pagesize: number): boolean {
   if (pagesize <= m.pageSize) return true;
   const n = pagesize / m.pageSize;
-  return slot.baseGfn % n === 0 && slot.npages % n === 0;
+  return modPow2(slot.baseGfn, n) === 0 && modPow2(slot.npages, n) === 0;
 }
 
 /** gfn of a guest real address given as an HPTE second doubleword: (ptel & RPN) & ~(psize - 1). */
 function gfnOf(m: Machine, rhi: number, rlo: number, psize: number): number {
   const lo = (rlo & R.RPN.lo & ~(psize - 1)) >>> 0;
-  return (rhi & R.RPN.hi) * 2 ** (32 - m.pageShift) + Math.floor(lo / m.pageSize);
+  return (rhi & R.RPN.hi) * POW2[32 - m.pageShift] + Math.floor(lo / m.pageSize);
 }
 
 export function slotPhysFields(hi: number, lo: number, pageShift: number): { pfn: number; order: number; io: number; got: boolean } {
@@ -97,50 +120,72 @@ function cacheName(io: number): string {
   return [io & R.W ? 'W' : '', io & R.I ? 'I' : ''].filter(Boolean).join('|');
 }
 
-export function executeHcall(m: Machine, rec: HcallRecord, explain: boolean): HcallResult {
+/**
+ * Executes one hcall. `into` (from reusableResult) is filled instead of a new result object; its
+ * outHi/outLo entries at and past outCount are stale. Only hcalls with a handler change the machine.
+ */
+export function executeHcall(m: Machine, rec: HcallRecord, explain: boolean, into?: HcallResult): HcallResult {
   const ex = explain ? new Explainer() : null;
-  const res = newResult(ex);
-  const def = rec.number >= 0 ? hcallByNum(rec.number) : undefined;
-  if (!def || !def.emulated) {
-    res.ret = null;
-    return res;
-  }
+  const res = into === undefined ? newResult(ex) : resetResult(into, ex);
   const a = rec.argHi;
   const b = rec.argLo;
-  switch (def.name) {
-    case 'H_ENTER':
-      hEnterWithRetry(m, res, a[0], a[1] * TWO32 + b[1], a[2], b[2], a[3], b[3]);
+  // The handlers take the argument arrays and read them themselves: 64-bit halves passed as call
+  // arguments would be boxed (a heap number each) whenever a callee is not inlined.
+  switch (rec.number) {
+    case H_ENTER_NR:
+      hEnterWithRetry(m, res, a, b);
       break;
-    case 'H_REMOVE':
-      hRemove(m, res, b[0], a[1] * TWO32 + b[1], a[2], b[2]);
+    case H_REMOVE_NR:
+      hRemove(m, res, a, b);
       break;
-    case 'H_READ':
-      hRead(m, res, a[0], a[1] * TWO32 + b[1]);
+    case H_READ_NR:
+      hRead(m, res, a, b);
       break;
-    case 'H_PROTECT':
-      hProtect(m, res, b[0], a[1] * TWO32 + b[1], a[2], b[2]);
+    case H_PROTECT_NR:
+      hProtect(m, res, a, b);
       break;
-    case 'H_BULK_REMOVE':
+    case H_BULK_REMOVE_NR:
       hBulkRemove(m, res, a, b);
       break;
+    default:
+      res.ret = null;
   }
   return res;
 }
 
+function hcallNumber(name: string): number {
+  const d = HCALLS.find((h) => h.name === name);
+  if (!d || !d.emulated) throw new Error(`no emulated hcall ${name}`);
+  return d.number;
+}
+const H_ENTER_NR = hcallNumber('H_ENTER');
+const H_REMOVE_NR = hcallNumber('H_REMOVE');
+const H_READ_NR = hcallNumber('H_READ');
+const H_PROTECT_NR = hcallNumber('H_PROTECT');
+const H_BULK_REMOVE_NR = hcallNumber('H_BULK_REMOVE');
+if (HCALLS.filter((h) => h.emulated).length !== 5) throw new Error('executeHcall handles five emulated hcalls');
+
 // ---- H_ENTER ---------------------------------------------------------------------------------
 
 /** The real-mode handler first; H_TOO_HARD sends the hcall to the virtual-mode path, as the kernel does. */
-function hEnterWithRetry(m: Machine, res: HcallResult, fhi: number, pteIndex: number, vhi: number, vlo: number, rhi: number, rlo: number): void {
-  const ret = hEnter(m, res, fhi, pteIndex, vhi, vlo, rhi, rlo);
+function hEnterWithRetry(m: Machine, res: HcallResult, a: readonly number[], b: readonly number[]): void {
+  const ret = hEnter(m, res, a, b);
   if (ret !== H_TOO_HARD) {
     res.ret = ret;
     return;
   }
   res.virtualMode = true;
-  res.ret = virtmodeHEnter(m, res, fhi, pteIndex, vhi, vlo, rhi, rlo);
+  res.ret = virtmodeHEnter(m, res, a, b);
 }
 
-function hEnter(m: Machine, res: HcallResult, fhi: number, pteIndex: number, vhi: number, vlo: number, rhi: number, rlo: number): number {
+/** H_ENTER's arguments from the record's r4..r7 halves: flags, pte_index, pteh, ptel. */
+function hEnter(m: Machine, res: HcallResult, a: readonly number[], b: readonly number[]): number {
+  const fhi = a[0];
+  const pteIndex = a[1] * TWO32 + b[1];
+  const vhi = a[2];
+  const vlo = b[2];
+  const rhi = a[3];
+  const rlo = b[3];
   const ex = res.checks;
   const psize = hptePageSize(vlo, rlo, m.arch206);
   if (!psize) {
@@ -172,7 +217,7 @@ function hEnter(m: Machine, res: HcallResult, fhi: number, pteIndex: number, vhi
   }
   const isIo = m.kernel === 'io' ? plo & (R.I | R.W) : 0;
   const order = plo & SLOT_PHYS.ORDER_MASK;
-  const pteSize = m.pageSize * 2 ** order;
+  const pteSize = m.pageSize * POW2[order];
   ex?.add('enter.entry', true, `slot_phys[${slot.id}][${hexn(idx)}] = ${hx(phi, plo)}`);
   let pahi = phi;
   let palo = (plo & ~(m.pageSize - 1)) >>> 0;
@@ -200,7 +245,7 @@ function hEnter(m: Machine, res: HcallResult, fhi: number, pteIndex: number, vhi
     const sao = wimg === (R.W | R.I | R.M) && m.arch206;
     const eff = sao ? R.M : wimg;
     const ok = hpteCacheFlagsOk(nrlo, isIo, m.arch206);
-    const what = `guest WIMG ${wimgName(wimg)}${sao ? ' (SAO, counted as M on ARCH_206)' : ''}`;
+    const what = ex ? `guest WIMG ${wimgName(wimg)}${sao ? ' (SAO, counted as M on ARCH_206)' : ''}` : '';
     if (!ok) {
       if (isIo) {
         ex?.add('enter.wimg', false, `${what}: W=${eff & R.W ? 1 : 0} I=${eff & R.I ? 1 : 0} does not match the slot's cache bits ${cacheName(isIo)}`, { result: 'H_PARAMETER' });
@@ -229,10 +274,12 @@ function hEnter(m: Machine, res: HcallResult, fhi: number, pteIndex: number, vhi
   ex?.add('enter.index', true, `pte_index ${hexn(pteIndex)} < ${hexn(entries)}`);
   let target: number;
   if ((fhi & FLAG.H_EXACT_HI) === 0) {
-    const group = pteIndex - (pteIndex % 8);
+    const group = pteIndex - modPow2(pteIndex, 8);
     target = -1;
+    const w = m.hpt.view(group); // a PTEG never straddles two chunks
+    const o = m.hpt.at;
     for (let i = 0; i < 8; i++) {
-      const v = m.hptWord(group + i, 1);
+      const v = w[o + i * HPT_WIDTH + 1];
       if ((v & (V.VALID | V.HVLOCK)) === 0) {
         target = group + i;
         break;
@@ -254,14 +301,24 @@ function hEnter(m: Machine, res: HcallResult, fhi: number, pteIndex: number, vhi
     }
     ex?.add('enter.slot', true, `H_EXACT: slot ${hexn(target)} is free`);
   }
-  m.hptWrite(target, 0, [nvhi, nvlo, nrhi, nrlo, rhi >>> 0, rlo >>> 0]);
+  const hv = hptValues;
+  hv[0] = nvhi;
+  hv[1] = nvlo;
+  hv[2] = nrhi;
+  hv[3] = nrlo;
+  hv[4] = rhi;
+  hv[5] = rlo;
+  m.hptStore(target, 0, 6);
   res.hptIndex = target;
   setOut(res, 0, Math.floor(target / TWO32), target >>> 0);
   ex?.add('enter.insert', true, `HPT[${hexn(target)}] = v ${hx(nvhi, nvlo)} r ${hx(nrhi, nrlo)} (guest r ${hx(rhi, rlo)}); r4 = ${hexn(target)}`, { result: 'H_SUCCESS' });
   return H_SUCCESS;
 }
 
-function virtmodeHEnter(m: Machine, res: HcallResult, fhi: number, pteIndex: number, vhi: number, vlo: number, rhi: number, rlo: number): number {
+function virtmodeHEnter(m: Machine, res: HcallResult, a: readonly number[], b: readonly number[]): number {
+  const vlo = b[2];
+  const rhi = a[3];
+  const rlo = b[3];
   const ex = res.checks;
   const psize = hptePageSize(vlo, rlo, m.arch206);
   if (!psize) {
@@ -286,7 +343,7 @@ function virtmodeHEnter(m: Machine, res: HcallResult, fhi: number, pteIndex: num
     return H_PARAMETER;
   }
   ex?.add('virt.get_page', true, 'kvmppc_get_guest_page succeeded');
-  const ret = hEnter(m, res, fhi, pteIndex, vhi, vlo, rhi, rlo);
+  const ret = hEnter(m, res, a, b);
   if (ret === H_TOO_HARD) {
     ex?.add('virt.retry', false, `kvmppc_h_enter still said H_TOO_HARD (no slot_phys entry was filled for a ${sizeName(psize)} page on ${sizeName(m.pageSize)} host pages)`, { result: 'H_RESOURCE' });
     return H_RESOURCE;
@@ -318,8 +375,10 @@ function getGuestPage(m: Machine, res: HcallResult, gfn: number, slot: Memslot, 
     }
     const vma = m.findVma(start);
     if (!vma || vma.start > start || start + psize > vma.end || vma.type !== 'pfnmap') {
-      const why = !vma ? 'no vma at or after it' : vma.start > start ? `the next vma starts at ${hexn(vma.start)}` : start + psize > vma.end ? `the ${sizeName(psize)} page ends past the vma end ${hexn(vma.end)}` : `the vma ${hexn(vma.start)}-${hexn(vma.end)} is not VM_PFNMAP`;
-      ex?.add('gp.vma', false, `hva ${hexn(start)}: ${why}`, { result: '-EINVAL' });
+      if (ex) {
+        const why = !vma ? 'no vma at or after it' : vma.start > start ? `the next vma starts at ${hexn(vma.start)}` : start + psize > vma.end ? `the ${sizeName(psize)} page ends past the vma end ${hexn(vma.end)}` : `the vma ${hexn(vma.start)}-${hexn(vma.end)} is not VM_PFNMAP`;
+        ex.add('gp.vma', false, `hva ${hexn(start)}: ${why}`, { result: '-EINVAL' });
+      }
       return false;
     }
     ex?.add('gp.vma', true, `VM_PFNMAP vma ${hexn(vma.start)}-${hexn(vma.end)} (line ${vma.line}) covers ${hexn(start)}+${sizeName(psize)}`);
@@ -389,12 +448,19 @@ function indexOk(m: Machine, res: HcallResult, id: string, pteIndex: number): bo
   return true;
 }
 
-function hRemove(m: Machine, res: HcallResult, flo: number, pteIndex: number, ahi: number, alo: number): void {
+/** flags, pte_index, avpn. */
+function hRemove(m: Machine, res: HcallResult, a: readonly number[], b: readonly number[]): void {
+  const flo = b[0];
+  const pteIndex = a[1] * TWO32 + b[1];
+  const ahi = a[2];
+  const alo = b[2];
   const ex = res.checks;
   if (!indexOk(m, res, 'remove.index', pteIndex)) return;
   res.hptIndex = pteIndex;
-  const vhi = m.hptWord(pteIndex, 0);
-  const vlo = (m.hptWord(pteIndex, 1) | V.HVLOCK) >>> 0; // tested with the lock bit held
+  const w = m.hpt.view(pteIndex);
+  const o = m.hpt.at;
+  const vhi = w[o];
+  const vlo = (w[o + 1] | V.HVLOCK) >>> 0; // tested with the lock bit held
   const valid = (vlo & V.VALID) !== 0;
   const avpnMiss = (flo & FLAG.H_AVPN_LO) !== 0 && (vhi !== ahi >>> 0 || ((vlo & ~V.AVPN_IGNORE) >>> 0) !== alo >>> 0);
   const andMiss = (flo & FLAG.H_ANDCOND_LO) !== 0 && ((vhi & ahi) !== 0 || (vlo & alo) !== 0);
@@ -406,31 +472,36 @@ function hRemove(m: Machine, res: HcallResult, flo: number, pteIndex: number, ah
   ex?.add('remove.match', true, `HPT[${hexn(pteIndex)}] is valid${flo & FLAG.H_AVPN_LO ? ' and its AVPN matches' : ''}${flo & FLAG.H_ANDCOND_LO ? ' and has none of the ANDCOND bits' : ''}`);
   const v = (vlo & ~V.HVLOCK) >>> 0;
   setOut(res, 0, vhi, v);
-  setOut(res, 1, m.hptWord(pteIndex, 2), m.hptWord(pteIndex, 3));
-  m.hptWrite(pteIndex, 0, [0, 0]);
+  setOut(res, 1, w[o + 2], w[o + 3]);
+  clearFirstDoubleword(m, pteIndex);
   ex?.add('remove.done', true, `r4 = ${hx(vhi, v)}, r5 = ${hx(res.outHi[1], res.outLo[1])}; first doubleword cleared`, { result: 'H_SUCCESS' });
   res.ret = H_SUCCESS;
 }
 
-function hRead(m: Machine, res: HcallResult, fhi: number, pteIndex: number): void {
+/** flags, pte_index. */
+function hRead(m: Machine, res: HcallResult, a: readonly number[], b: readonly number[]): void {
+  const fhi = a[0];
+  const pteIndex = a[1] * TWO32 + b[1];
   if (!indexOk(m, res, 'read.index', pteIndex)) return;
   let n = 1;
   let idx = pteIndex;
   if (fhi & FLAG.H_READ_4_HI) {
-    idx -= idx % 4;
+    idx -= modPow2(idx, 4);
     n = 4;
   }
   const xlate = (fhi & FLAG.H_R_XLATE_HI) !== 0;
   res.hptIndex = idx;
-  for (let i = 0; i < n; i++, idx++) {
-    const vhi = m.hptWord(idx, 0);
-    const vlo = m.hptWord(idx, 1);
-    let rhi = m.hptWord(idx, 2);
-    let rlo = m.hptWord(idx, 3);
+  const w = m.hpt.view(idx); // H_READ_4's four entries are in one chunk
+  let o = m.hpt.at;
+  for (let i = 0; i < n; i++, idx++, o += HPT_WIDTH) {
+    const vhi = w[o];
+    const vlo = w[o + 1];
+    let rhi = w[o + 2];
+    let rlo = w[o + 3];
     if (vlo & V.VALID) {
       if (xlate) {
-        rhi = m.hptWord(idx, 4);
-        rlo = m.hptWord(idx, 5);
+        rhi = w[o + 4];
+        rlo = w[o + 5];
       } else {
         rhi |= R.RPN.hi;
         rlo |= R.RPN.lo;
@@ -443,12 +514,19 @@ function hRead(m: Machine, res: HcallResult, fhi: number, pteIndex: number): voi
   res.ret = H_SUCCESS;
 }
 
-function hProtect(m: Machine, res: HcallResult, flo: number, pteIndex: number, ahi: number, alo: number): void {
+/** flags, pte_index, avpn. */
+function hProtect(m: Machine, res: HcallResult, a: readonly number[], b: readonly number[]): void {
+  const flo = b[0];
+  const pteIndex = a[1] * TWO32 + b[1];
+  const ahi = a[2];
+  const alo = b[2];
   const ex = res.checks;
   if (!indexOk(m, res, 'protect.index', pteIndex)) return;
   res.hptIndex = pteIndex;
-  const vhi = m.hptWord(pteIndex, 0);
-  const vlo = m.hptWord(pteIndex, 1);
+  const w = m.hpt.view(pteIndex);
+  const o = m.hpt.at;
+  const vhi = w[o];
+  const vlo = w[o + 1];
   const valid = (vlo & V.VALID) !== 0;
   const avpnMiss = (flo & FLAG.H_AVPN_LO) !== 0 && (vhi !== ahi >>> 0 || ((vlo & ~V.AVPN_IGNORE) >>> 0) !== alo >>> 0);
   if (!valid || avpnMiss) {
@@ -462,17 +540,38 @@ function hProtect(m: Machine, res: HcallResult, flo: number, pteIndex: number, a
   const bitsLo = flo & (R.PP | R.N | R.KEY_LO);
   const maskHi = R.PP0_HI | R.KEY_HI_HI;
   const maskLo = R.PP | R.N | R.KEY_LO;
-  const g = [(m.hptWord(pteIndex, 4) & ~maskHi) | bitsHi, (m.hptWord(pteIndex, 5) & ~maskLo) | bitsLo];
-  const r = [(m.hptWord(pteIndex, 2) & ~maskHi) | bitsHi, (m.hptWord(pteIndex, 3) & ~maskLo) | bitsLo];
-  m.hptWrite(pteIndex, 2, [r[0] >>> 0, r[1] >>> 0, g[0] >>> 0, g[1] >>> 0]);
-  ex?.add('protect.done', true, `r = ${hx(r[0], r[1])}, guest r = ${hx(g[0], g[1])}`, { result: 'H_SUCCESS' });
+  const g0 = (w[o + 4] & ~maskHi) | bitsHi;
+  const g1 = (w[o + 5] & ~maskLo) | bitsLo;
+  const r0 = (w[o + 2] & ~maskHi) | bitsHi;
+  const r1 = (w[o + 3] & ~maskLo) | bitsLo;
+  const hv = hptValues;
+  hv[2] = r0;
+  hv[3] = r1;
+  hv[4] = g0;
+  hv[5] = g1;
+  m.hptStore(pteIndex, 2, 4);
+  ex?.add('protect.done', true, `r = ${hx(r0, r1)}, guest r = ${hx(g0, g1)}`, { result: 'H_SUCCESS' });
   res.ret = H_SUCCESS;
 }
 
+/** H_REMOVE / H_BULK_REMOVE clear v (words 0 and 1) only, as the kernel does. */
+function clearFirstDoubleword(m: Machine, index: number): void {
+  hptValues[0] = 0;
+  hptValues[1] = 0;
+  m.hptStore(index, 0, 2);
+}
+
+const bulkHi = [0, 0, 0, 0, 0, 0, 0, 0];
+const bulkLo = [0, 0, 0, 0, 0, 0, 0, 0];
+
 function hBulkRemove(m: Machine, res: HcallResult, ah: number[], al: number[]): void {
   const ex = res.checks;
-  const wh = ah.slice(0, 8);
-  const wl = al.slice(0, 8);
+  const wh = bulkHi;
+  const wl = bulkLo;
+  for (let k = 0; k < 8; k++) {
+    wh[k] = ah[k];
+    wl[k] = al[k];
+  }
   let ret = H_SUCCESS;
   const entries = m.hptEntries;
   for (let i = 0; i < 4; i++) {
@@ -492,8 +591,10 @@ function hBulkRemove(m: Machine, res: HcallResult, ah: number[], al: number[]): 
       break;
     }
     if (res.hptIndex < 0) res.hptIndex = idx;
-    const vhi = m.hptWord(idx, 0);
-    const vlo = (m.hptWord(idx, 1) | V.HVLOCK) >>> 0;
+    const w = m.hpt.view(idx);
+    const o = m.hpt.at;
+    const vhi = w[o];
+    const vlo = (w[o + 1] | V.HVLOCK) >>> 0;
     let found = false;
     if (vlo & V.VALID) {
       if (mode === 0) found = true;
@@ -505,9 +606,9 @@ function hBulkRemove(m: Machine, res: HcallResult, ah: number[], al: number[]): 
       ex?.add('bulk.match', true, `pair ${i}: HPT[${hexn(idx)}] ${vlo & V.VALID ? `does not match (${BULK.MODES[mode]})` : 'is not valid'}: not found`);
       continue;
     }
-    const rc = (m.hptWord(idx, 3) >>> 5) & 0x0c;
+    const rc = (w[o + 3] >>> 5) & 0x0c;
     wh[i * 2] = (((BULK.RESP_FOUND | mode | rc) << 24) | idxHi) >>> 0;
-    m.hptWrite(idx, 0, [0, 0]);
+    clearFirstDoubleword(m, idx);
     ex?.add('bulk.found', true, `pair ${i}: HPT[${hexn(idx)}] removed (${BULK.MODES[mode]}), R=${rc & 8 ? 1 : 0} C=${rc & 4 ? 1 : 0}`);
   }
   for (let k = 0; k < 8; k++) setOut(res, k, wh[k], wl[k]);

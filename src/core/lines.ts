@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import { StringDecoder } from 'string_decoder';
 
-export const READ_CHUNK = 4 * 1024 * 1024;
+export const READ_CHUNK = 1024 * 1024;
 
 /** Byte offsets cost a byteLength per line, so they are computed only when asked for (else -1). */
 export function forEachLine(file: string, cb: (line: string, lineNo: number, offset: number) => boolean | void, withOffsets = false, startOffset = 0, startLine = 1): void {
@@ -39,6 +39,47 @@ export function forEachLine(file: string, cb: (line: string, lineNo: number, off
         if (carry.length) cb(carry.charCodeAt(carry.length - 1) === 13 ? carry.slice(0, -1) : carry, lineNo, withOffsets ? carryOffset : -1);
         return;
       }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The same lines as forEachLine, as bytes: cb(buf, start, end, lineNo) with buf[start, end) the line
+ * without its LF or CRLF. No string per line (the caller decodes only the lines it must, as UTF-8);
+ * buf is reused, so the callback must not keep it. A line longer than the read buffer grows it.
+ */
+export function forEachLineBytes(file: string, cb: (buf: Buffer, start: number, end: number, lineNo: number) => boolean | void, chunkSize = READ_CHUNK): void {
+  const fd = fs.openSync(file, 'r');
+  try {
+    let buf = Buffer.allocUnsafe(chunkSize);
+    let have = 0;
+    let lineNo = 1;
+    for (;;) {
+      if (have === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, have);
+        buf = bigger;
+      }
+      const n = fs.readSync(fd, buf, have, buf.length - have, null);
+      const total = have + n;
+      const view = n === buf.length - have ? buf : buf.subarray(0, total);
+      let s = 0;
+      for (;;) {
+        const e = view.indexOf(10, s);
+        if (e < 0) break;
+        const stop = e > s && buf[e - 1] === 13 ? e - 1 : e;
+        if (cb(buf, s, stop, lineNo) === false) return;
+        lineNo++;
+        s = e + 1;
+      }
+      if (n === 0) {
+        if (s < total) cb(buf, s, buf[total - 1] === 13 ? total - 1 : total, lineNo);
+        return;
+      }
+      have = total - s;
+      if (s > 0 && have > 0) buf.copy(buf, 0, s, total);
     }
   } finally {
     fs.closeSync(fd);

@@ -5,7 +5,7 @@
  */
 import { Journal, JTag, Reversible } from './journal';
 import { CpuRecord, HostRecord, HptRecord, MemslotRecord, MunmapRecord, TraceError, VmaRecord } from './records';
-import { SparseWords } from './words';
+import { SparseWords, writeDeltas } from './words';
 
 export type KernelVariant = 'io' | 'pre-io';
 export const KERNEL_VARIANTS: readonly KernelVariant[] = ['io', 'pre-io'];
@@ -43,10 +43,20 @@ export const KVM_MEM_SLOTS = 32;
 /** HPT words: v hi/lo, r hi/lo, the reverse map's guest r hi/lo. */
 export const HPT_WIDTH = 6;
 
+/** Values for Machine.hptStore, by word (a typed array: words past 2^31 stay unboxed on the hot path). */
+export const hptValues = new Uint32Array(HPT_WIDTH + 6);
+const physValues = new Uint32Array(2);
+
 export class Machine {
   arch206 = true;
-  pageShift = 16;
-  hptOrder = 24;
+  private shift = 16;
+  private order = 24;
+  /** 2^pageShift, kept with it (the handlers read it on every hcall). */
+  private size = 65536;
+  /** 2^(hptOrder - 4), kept with it. */
+  private entries = 2 ** 20;
+  /** The memslot gfnToMemslot found last (checked again before use). */
+  private lastSlot: Memslot | null = null;
   readonly vmas: Vma[] = []; // sorted by start
   readonly memslots: (Memslot | null)[] = new Array(KVM_MEM_SLOTS).fill(null);
   readonly hpt = new SparseWords(HPT_WIDTH);
@@ -58,13 +68,29 @@ export class Machine {
     readonly file = '<trace>',
   ) {}
 
+  get pageShift(): number {
+    return this.shift;
+  }
+  set pageShift(v: number) {
+    this.shift = v;
+    this.size = 2 ** v;
+  }
+
+  get hptOrder(): number {
+    return this.order;
+  }
+  set hptOrder(v: number) {
+    this.order = v;
+    this.entries = 2 ** (v - 4);
+  }
+
   get pageSize(): number {
-    return 2 ** this.pageShift;
+    return this.size;
   }
 
   /** Number of HPTEs: 2^(order - 4) (16 bytes each). */
   get hptEntries(): number {
-    return 2 ** (this.hptOrder - 4);
+    return this.entries;
   }
 
   // ---- configuration records -------------------------------------------------------------
@@ -166,7 +192,17 @@ export class Machine {
 
   /** gfn_to_memslot: the slot holding gfn, or null. */
   gfnToMemslot(gfn: number): Memslot | null {
-    for (const s of this.memslots) if (s && gfn >= s.baseGfn && gfn < s.baseGfn + s.npages) return s;
+    // Slots do not overlap, so the slot found last is the answer whenever it is still live and holds gfn.
+    const last = this.lastSlot;
+    if (last !== null && this.memslots[last.id] === last && gfn >= last.baseGfn && gfn < last.baseGfn + last.npages) return last;
+    const slots = this.memslots;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i];
+      if (s !== null && gfn >= s.baseGfn && gfn < s.baseGfn + s.npages) {
+        this.lastSlot = s;
+        return s;
+      }
+    }
     return null;
   }
 
@@ -184,38 +220,40 @@ export class Machine {
 
   /** Writes words [first, first+count) of HPT entry `index`. */
   hptWrite(index: number, first: number, values: readonly number[]): void {
+    const v = (k: number) => (k < values.length ? values[k] : 0);
+    this.hptSet(index, first, values.length, v(0), v(1), v(2), v(3), v(4), v(5));
+  }
+
+  /** Writes words [first, first+count) of HPT entry `index` from hptValues[first..]. */
+  hptStore(index: number, first: number, count: number): void {
+    const mask = this.hpt.writeFrom(index, first, count, hptValues);
     const j = this.journal;
-    let mask = 0;
-    const deltas: number[] = [];
-    for (let k = 0; k < values.length; k++) {
-      const w = first + k;
-      const d = (this.hpt.get(index, w) ^ values[k]) >>> 0;
-      if (d !== 0) {
-        mask |= 1 << w;
-        deltas.push(d);
-        this.hpt.xor(index, w, d);
-      }
-    }
-    if (mask === 0) return;
-    j.push(JTag.Hpt | (mask << 8));
-    j.push(Math.floor(index / 4294967296));
-    j.push(index >>> 0);
-    for (const d of deltas) j.push(d);
+    if (mask === 0 || !j.enabled) return;
+    j.push3(JTag.Hpt | (mask << 8), Math.floor(index / 4294967296), index >>> 0);
+    for (let w = 0; w < HPT_WIDTH; w++) if (mask & (1 << w)) j.push(writeDeltas[w]);
+  }
+
+  /** hptWrite without an array: words [first, first+count) of HPT entry `index` = v0, v1, … */
+  hptSet(index: number, first: number, count: number, v0: number, v1 = 0, v2 = 0, v3 = 0, v4 = 0, v5 = 0): void {
+    const v = hptValues;
+    v[first] = v0;
+    v[first + 1] = v1;
+    v[first + 2] = v2;
+    v[first + 3] = v3;
+    v[first + 4] = v4;
+    v[first + 5] = v5;
+    this.hptStore(index, first, count);
   }
 
   slotPhysWrite(slot: Memslot, index: number, hi: number, lo: number): void {
-    const dh = (slot.physp.get(index, 0) ^ hi) >>> 0;
-    const dl = (slot.physp.get(index, 1) ^ lo) >>> 0;
-    if (dh === 0 && dl === 0) return;
-    slot.physp.xor(index, 0, dh);
-    slot.physp.xor(index, 1, dl);
+    const v = physValues;
+    v[0] = hi;
+    v[1] = lo;
+    const mask = slot.physp.writeFrom(index, 0, 2, v);
     const j = this.journal;
-    j.push(JTag.SlotPhys);
-    j.push(slot.id);
-    j.push(Math.floor(index / 4294967296));
-    j.push(index >>> 0);
-    j.push(dh);
-    j.push(dl);
+    if (mask === 0 || !j.enabled) return;
+    j.push3(JTag.SlotPhys, slot.id, Math.floor(index / 4294967296));
+    j.push3(index >>> 0, mask & 1 ? writeDeltas[0] : 0, mask & 2 ? writeDeltas[1] : 0);
   }
 
   /**

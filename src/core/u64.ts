@@ -174,3 +174,42 @@ function hexDigit(c: number): number {
   if (l >= 97 && l <= 102) return l - 87;
   return -1;
 }
+
+/** parseNumberAt over bytes (ASCII): same results, same scratchHi/scratchLo. */
+export function parseNumberBytes(s: Uint8Array, start: number, end: number): number {
+  if (start >= end) return -3;
+  let hi = 0;
+  let lo = 0;
+  if (end - start > 2 && s[start] === 48 && (s[start + 1] | 32) === 120) {
+    let i = start + 2;
+    while (i < end && s[i] === 48) i++;
+    if (end - i > 16) {
+      for (let j = i; j < end; j++) if (hexDigit(s[j]) < 0) return -1;
+      return -2;
+    }
+    const split = Math.max(i, end - 8);
+    for (let j = i; j < split; j++) {
+      const d = hexDigit(s[j]);
+      if (d < 0) return -1;
+      hi = hi * 16 + d;
+    }
+    for (let j = split; j < end; j++) {
+      const d = hexDigit(s[j]);
+      if (d < 0) return -1;
+      lo = lo * 16 + d;
+    }
+  } else {
+    for (let j = start; j < end; j++) {
+      const c = s[j];
+      if (c < 48 || c > 57) return -1;
+      lo = lo * 10 + (c - 48);
+      const carry = Math.floor(lo / TWO32);
+      lo -= carry * TWO32;
+      hi = hi * 10 + carry;
+      if (hi >= TWO32) return -2;
+    }
+  }
+  scratchHi = hi;
+  scratchLo = lo;
+  return 0;
+}

@@ -2,14 +2,35 @@
  * Sparse tables of fixed-width entries of uint32 words, allocated in chunks on first write. The HPT
  * (6 words an entry: v, r and the reverse map's guest r, as hi/lo) and each slot's slot_phys array
  * (2 words) live here, so an HPT of order 34 costs memory only where the guest wrote.
+ *
+ * Hot path (millions of reads and writes per replay): chunks are found through a plain array (a Map
+ * only for chunk numbers past 2^20), the chunk of the last access is cached, view() hands the
+ * handlers a chunk to read an entry or a PTEG without a call per word, and writeFrom changes several
+ * words of an entry at once and reports the XOR deltas for the journal. Indices may pass 2^31, so
+ * they are doubles to V8, and `%` on doubles is a C call (fmod): the offset in a chunk is computed as
+ * index - key * CHUNK instead (exact, CHUNK being a power of two).
  */
 const CHUNK_SHIFT = 10;
 const CHUNK = 1 << CHUNK_SHIFT;
+const SLAB_MAX = 64;
+/** Keys (chunk numbers) below this go in the dense directory too (2^30 entries; 8 MB of pointers at most). */
+const DENSE_MAX = 1 << 20;
+
+/** Deltas of the last writeFrom, by word of the entry (valid where its mask bit is set). */
+export const writeDeltas = new Uint32Array(8);
 
 export class SparseWords {
   private readonly chunks = new Map<number, Uint32Array>();
   /** Entries whose words are not all zero; kept so views can show a count without a scan. */
   private live = 0;
+  /** chunks by key below DENSE_MAX, as a plain array: a lookup is a load, not a hash. */
+  private dense: (Uint32Array | undefined)[] = [];
+  private lastKey = -1;
+  private lastChunk: Uint32Array | undefined = undefined;
+  /** Chunks are cut from slabs of up to SLAB_MAX chunks: fewer, bigger allocations as a table grows. */
+  private slab: Uint32Array | null = null;
+  private slabUsed = 0;
+  private slabChunks = 0;
 
   constructor(readonly width: number) {}
 
@@ -17,30 +38,134 @@ export class SparseWords {
     return this.live;
   }
 
+  private chunkOf(key: number): Uint32Array | undefined {
+    if (key === this.lastKey) return this.lastChunk;
+    const c = key < this.dense.length ? this.dense[key] : key < DENSE_MAX ? undefined : this.chunks.get(key);
+    // Only existing chunks are cached: a miss stays a miss until a write creates the chunk.
+    if (c !== undefined) {
+      this.lastKey = key;
+      this.lastChunk = c;
+    }
+    return c;
+  }
+
+  private chunkForWrite(key: number): Uint32Array {
+    let c = this.chunkOf(key);
+    if (c === undefined) {
+      c = this.newChunk();
+      this.put(key, c);
+      this.lastKey = key;
+      this.lastChunk = c;
+    }
+    return c;
+  }
+
+  private put(key: number, c: Uint32Array): void {
+    this.chunks.set(key, c);
+    if (key < DENSE_MAX) {
+      // grown in order, so the array stays a fast (not dictionary-mode) one
+      while (this.dense.length <= key) this.dense.push(undefined);
+      this.dense[key] = c;
+    }
+  }
+
+  private newChunk(): Uint32Array {
+    const size = CHUNK * this.width;
+    if (this.slab === null || this.slabUsed === this.slabChunks) {
+      this.slabChunks = Math.min(SLAB_MAX, Math.max(1, this.slabChunks * 2));
+      this.slab = new Uint32Array(size * this.slabChunks);
+      // Touch it now, in one sequential write: fresh pages then cost one write fault each, instead of
+      // a zero-page read fault and a copy-on-write fault apiece at scattered first accesses.
+      this.slab.fill(0);
+      this.slabUsed = 0;
+    }
+    return this.slab.subarray(size * this.slabUsed, size * ++this.slabUsed);
+  }
+
+  /** Offset of the entry in the chunk the last view() returned. */
+  at = 0;
+  private zeros: Uint32Array | null = null;
+
+  /**
+   * The chunk holding entry `index`, with the entry's first word at `this.at`: for runs of reads
+   * without a call per word. Past the written part it is a shared all-zero chunk, so read it only,
+   * and view again after any write. The CHUNK entries from a multiple of CHUNK share a chunk.
+   */
+  view(index: number): Uint32Array {
+    const key = Math.floor(index / CHUNK);
+    this.at = (index - key * CHUNK) * this.width;
+    const c = this.chunkOf(key);
+    if (c !== undefined) return c;
+    if (this.zeros === null) this.zeros = new Uint32Array(CHUNK * this.width);
+    return this.zeros;
+  }
+
   get(index: number, word: number): number {
-    const c = this.chunks.get(Math.floor(index / CHUNK));
-    return c === undefined ? 0 : c[(index % CHUNK) * this.width + word];
+    const key = Math.floor(index / CHUNK);
+    const c = this.chunkOf(key);
+    return c === undefined ? 0 : c[(index - key * CHUNK) * this.width + word];
   }
 
   /** XORs delta words into an entry; used both to write and to undo/redo a journaled write. */
   xor(index: number, word: number, delta: number): void {
     if (delta === 0) return;
     const key = Math.floor(index / CHUNK);
-    let c = this.chunks.get(key);
-    if (c === undefined) {
-      c = new Uint32Array(CHUNK * this.width);
-      this.chunks.set(key, c);
+    const c = this.chunkForWrite(key);
+    const base = (index - key * CHUNK) * this.width;
+    const old = c[base + word];
+    const now = (old ^ delta) >>> 0;
+    c[base + word] = now;
+    // The entry changes between zero and non-zero only when this word does and the others are zero.
+    if (old === 0 || now === 0) {
+      for (let w = 0; w < this.width; w++) if (w !== word && c[base + w] !== 0) return;
+      this.live += now === 0 ? -1 : 1;
     }
-    const base = (index % CHUNK) * this.width;
-    const wasZero = this.entryIsZero(c, base);
-    c[base + word] ^= delta;
-    const isZero = this.entryIsZero(c, base);
-    if (wasZero !== isZero) this.live += isZero ? -1 : 1;
   }
 
-  private entryIsZero(c: Uint32Array, base: number): boolean {
-    for (let w = 0; w < this.width; w++) if (c[base + w] !== 0) return false;
-    return true;
+  /**
+   * Sets words [first, first + count) of an entry to src[first], src[first + 1], … Returns the mask
+   * of the words that changed (bit w for word w) and leaves their XOR deltas in writeDeltas[w].
+   * The values come in a typed array so that none is boxed on the way.
+   */
+  writeFrom(index: number, first: number, count: number, src: Uint32Array): number {
+    const key = Math.floor(index / CHUNK);
+    const width = this.width;
+    const base = (index - key * CHUNK) * width;
+    let c = this.chunkOf(key);
+    if (c === undefined) {
+      let any = 0;
+      for (let w = first; w < first + count; w++) any |= src[w];
+      if (any === 0) return 0;
+      c = this.chunkForWrite(key);
+    }
+    let wasZero = true;
+    for (let w = 0; w < width; w++) {
+      if (c[base + w] !== 0) {
+        wasZero = false;
+        break;
+      }
+    }
+    let mask = 0;
+    for (let w = first; w < first + count; w++) {
+      const v = src[w];
+      const d = (c[base + w] ^ v) >>> 0;
+      if (d !== 0) {
+        mask |= 1 << w;
+        writeDeltas[w] = d;
+        c[base + w] = v;
+      }
+    }
+    if (mask !== 0) {
+      let isZero = true;
+      for (let w = 0; w < width; w++) {
+        if (c[base + w] !== 0) {
+          isZero = false;
+          break;
+        }
+      }
+      if (wasZero !== isZero) this.live += isZero ? -1 : 1;
+    }
+    return mask;
   }
 
   /** Indices of entries for which pred holds, ascending, from `from` on, at most `limit`. */
@@ -62,10 +187,37 @@ export class SparseWords {
     return out;
   }
 
+  /**
+   * Calls fn for every entry whose word `word` has a bit of `mask` set (mask 0: every non-zero
+   * entry), in ascending index order, with the chunk and the entry's base offset in it. No closure
+   * per entry and no index array: the final-state dump walks ~10^6 entries through it.
+   */
+  forEachSet(word: number, mask: number, fn: (index: number, words: Uint32Array, base: number) => void): void {
+    const keys = [...this.chunks.keys()].sort((a, b) => a - b);
+    const width = this.width;
+    for (const key of keys) {
+      const c = this.chunks.get(key)!;
+      for (let i = 0, b = 0; i < CHUNK; i++, b += width) {
+        let hit: boolean;
+        if (mask !== 0) hit = (c[b + word] & mask) !== 0;
+        else {
+          hit = false;
+          for (let w = 0; w < width; w++) {
+            if (c[b + w] !== 0) {
+              hit = true;
+              break;
+            }
+          }
+        }
+        if (hit) fn(key * CHUNK + i, c, b);
+      }
+    }
+  }
+
   /** Deep copy, for snapshots. */
   clone(): SparseWords {
     const s = new SparseWords(this.width);
-    for (const [k, c] of this.chunks) s.chunks.set(k, c.slice());
+    for (const [k, c] of this.chunks) s.put(k, c.slice());
     s.live = this.live;
     return s;
   }
