@@ -18,6 +18,7 @@
 // Practical notes (shared/notes/vscode-host.md): wait for the quick-open row before Enter;
 // a hover right after opening a file can be missed — click, move away, hover again.
 
+import fs from 'node:fs';
 import path from 'node:path';
 
 /** Selectors of the VS Code workbench that UI steps commonly need. */
@@ -116,8 +117,12 @@ async function hoverText(page, token) {
 }
 
 export async function runUi(ctx) {
-  const { page, workspace, log } = ctx;
+  const { page, log } = ctx;
   await page.setViewportSize({ width: 1600, height: 1000 });
+  // A folder of its own, so the workbench does not restore the editors and panels the
+  // extension-host suite left open in the shared workspace.
+  const workspace = ctx.workspace + '-ui';
+  fs.cpSync(ctx.workspace, workspace, { recursive: true, filter: (src) => !src.includes(`${path.sep}.vscode`) });
 
   log(`opening workspace ${workspace}`);
   await openWorkbench(ctx, workspace);
@@ -131,7 +136,11 @@ export async function runUi(ctx) {
   expect(coloured >= 4, 'the trace is highlighted in several colours', coloured);
   await screenshot(ctx, 'editor.png');
 
-  // 2. Hovering a ptel shows its bit table.
+  // 2. Hovering a ptel shows its bit table (line 31 brought into view first).
+  await page.keyboard.press('Control+G');
+  await page.locator(SEL.quickInputBox).fill(':31');
+  await page.keyboard.press('Enter');
+  await settle(page, 500);
   const hover = await hoverText(page, '0x20002106a');
   expect(/WIMG/.test(hover) && /RPN/.test(hover) && /cache-inhibited|write-through/.test(hover), 'the hover over ptel=0x20002106a shows the decoded bit table', hover);
   await screenshot(ctx, 'hover.png');
