@@ -38,39 +38,22 @@ export const RET_NONE = 0x7fffffff;
 /** Frontier reads are this big; small enough that the first stop on a huge trace is immediate. */
 const CHUNK = 1 << 20;
 
-class GrowF64 {
-  a = new Float64Array(1024);
+type Packed = Float64Array | Int32Array | Uint8Array;
+
+/** A typed array that doubles when written past its end (per-record facts of a growing index). */
+class Grow<T extends Packed> {
+  constructor(public a: T) {}
   push(i: number, v: number): void {
     if (i >= this.a.length) {
-      const b = new Float64Array(this.a.length * 2);
+      const b = new (this.a.constructor as new (n: number) => T)(this.a.length * 2);
       b.set(this.a);
       this.a = b;
     }
     this.a[i] = v;
   }
 }
-class GrowI32 {
-  a = new Int32Array(1024);
-  push(i: number, v: number): void {
-    if (i >= this.a.length) {
-      const b = new Int32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[i] = v;
-  }
-}
-class GrowU8 {
-  a = new Uint8Array(1024);
-  push(i: number, v: number): void {
-    if (i >= this.a.length) {
-      const b = new Uint8Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[i] = v;
-  }
-}
+const f64 = () => new Grow(new Float64Array(1024));
+const i32 = () => new Grow(new Int32Array(1024));
 
 /** Reads lines forward from the frontier, keeping exact byte offsets (the buffer is never decoded whole). */
 class LineReader {
@@ -129,16 +112,16 @@ export class Engine {
   private readonly fd: number;
   private readonly reader: LineReader;
   private readonly st: ParserState;
-  private readonly offsets = new GrowF64();
-  private readonly lines = new GrowI32();
-  private readonly marks = new GrowF64();
-  private readonly rets = new GrowI32();
-  private readonly flagArr = new GrowU8();
-  private readonly vcpuArr = new GrowI32();
-  private readonly numbers = new GrowI32();
-  private readonly slots = new GrowI32();
-  private readonly physIdx = new GrowF64();
-  private readonly hptIdx = new GrowF64();
+  private readonly offsets = f64();
+  private readonly lines = i32();
+  private readonly marks = f64();
+  private readonly rets = i32();
+  private readonly flagArr = new Grow(new Uint8Array(1024));
+  private readonly vcpuArr = i32();
+  private readonly numbers = i32();
+  private readonly slots = i32();
+  private readonly physIdx = f64();
+  private readonly hptIdx = f64();
   /** The record parsed last at the frontier, so a caller checking it does not re-read the file. */
   private lastParsed: { index: number; rec: TraceRecord } | null = null;
   private readonly lineBuf = Buffer.allocUnsafe(4096);
