@@ -121,11 +121,9 @@ function cmdReplay(argv: string[], io: Io): number {
   const kernel = kernelOf(o);
   const json = o.flags.has('json');
   const quiet = o.flags.has('quiet');
-  // Counts of results, by return code (index ret + 32; the last slot: not emulated), and the order
-  // in which each result was first seen (the summary lists equal counts in that order).
-  const byRet = new Float64Array(65);
-  const other = new Map<number, number>();
-  const firstSeen: (number | null)[] = [];
+  // Results by return code (null: not emulated), in the order first seen: the summary lists equal
+  // counts in that order. Keyed by the code, not its name: no name lookup per hcall.
+  const counts = new Map<number | null, number>();
   let divergences = 0;
   let hcalls = 0;
   const buf: string[] = [];
@@ -151,19 +149,13 @@ function cmdReplay(argv: string[], io: Io): number {
     hcalls++;
     const div = diverged(rec, res);
     if (div) divergences++;
-    const ret = res.ret;
-    const slot = ret === null ? 64 : ret >= -32 && ret < 32 ? ret + 32 : -1;
-    const before = slot >= 0 ? byRet[slot]++ : (other.set(ret!, (other.get(ret!) ?? 0) + 1), other.get(ret!)! - 1);
-    if (before === 0) firstSeen.push(ret);
+    counts.set(res.ret, (counts.get(res.ret) ?? 0) + 1);
     if (!quiet) emit(textRow(rec, res, div));
   });
   emit('');
   emit(`${hcalls} hcalls replayed with kernel ${kernel}${divergences ? `, ${divergences} diverged from the recording` : ''}`);
-  const counted = firstSeen.map((ret) => {
-    const slot = ret === null ? 64 : ret >= -32 && ret < 32 ? ret + 32 : -1;
-    return [ret === null ? '(not emulated)' : returnCodeName(ret), slot >= 0 ? byRet[slot] : other.get(ret!)!] as const;
-  });
-  for (const [k, v] of counted.sort((a, b) => b[1] - a[1])) emit(`  ${k.padEnd(16)} ${v}`);
+  const named = [...counts].map(([ret, n]) => [ret === null ? '(not emulated)' : returnCodeName(ret), n] as const);
+  for (const [k, v] of named.sort((a, b) => b[1] - a[1])) emit(`  ${k.padEnd(16)} ${v}`);
   flush();
   return 0;
 }

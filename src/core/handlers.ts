@@ -14,11 +14,12 @@ import { hexOf } from './u64';
 
 const TWO32 = 4294967296;
 /** 2^0 .. 2^63 (pow() on the hot path costs a call each time). */
+const POW2 = Float64Array.from({ length: 64 }, (_x, i) => 2 ** i);
+
 /** a % b for integers 0 <= a < 2^53 and b a power of two, without the fmod call `%` costs on doubles. */
 function modPow2(a: number, b: number): number {
   return a - Math.floor(a / b) * b;
 }
-const POW2 = Float64Array.from({ length: 64 }, (_x, i) => 2 ** i);
 
 /** What one hcall did. */
 export interface HcallResult {

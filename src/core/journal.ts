@@ -17,6 +17,8 @@ export interface Reversible {
 
 const PAGE_SHIFT = 20;
 const PAGE = 1 << PAGE_SHIFT;
+/** i & JOURNAL_PAGE_MASK is the offset of entry word i in pageOf(i). */
+export const JOURNAL_PAGE_MASK = PAGE - 1;
 
 export class Journal {
   private pages: Uint32Array[] = [];
@@ -61,6 +63,11 @@ export class Journal {
 
   at(i: number): number {
     return this.pages[i >>> PAGE_SHIFT][i & (PAGE - 1)];
+  }
+
+  /** The page holding word i (for readers that walk many words: read it at i & JOURNAL_PAGE_MASK). */
+  pageOf(i: number): Uint32Array {
+    return this.pages[i >>> PAGE_SHIFT];
   }
 
   pushObject(o: Reversible): void {

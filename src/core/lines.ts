@@ -4,6 +4,8 @@
  */
 import * as fs from 'fs';
 import { StringDecoder } from 'string_decoder';
+import { newParserState, parseHcallBytes, parseLineGeneric, reusableHcallRecord } from './parser';
+import { TraceError } from './records';
 
 export const READ_CHUNK = 1024 * 1024;
 
@@ -84,4 +86,27 @@ export function forEachLineBytes(file: string, cb: (buf: Buffer, start: number, 
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * The first syntax error of a trace file, or null: what parseAll(readFileSync(file), file, 1) finds,
+ * without the whole-file string or a record object per line (hcall lines go through the byte
+ * scanner). About ten times faster on big traces, in constant memory.
+ */
+export function firstSyntaxError(file: string): TraceError | null {
+  const st = newParserState(file);
+  const rec = reusableHcallRecord();
+  let error: TraceError | null = null;
+  forEachLineBytes(file, (buf, start, end, lineNo) => {
+    if (parseHcallBytes(st, lineNo, buf, start, end, rec) >= 0) return;
+    try {
+      parseLineGeneric(st, lineNo, buf.toString('utf8', start, end));
+    } catch (e) {
+      if (!(e instanceof TraceError)) throw e;
+      error = e;
+      return false;
+    }
+  });
+  if (!error && !st.sawHeader) error = new TraceError(file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"');
+  return error;
 }

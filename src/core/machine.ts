@@ -3,7 +3,7 @@
  * slot_phys arrays, and the hashed page table with its reverse map. Every change goes through the
  * journal so the replay engine can move backwards.
  */
-import { Journal, JTag, Reversible } from './journal';
+import { Journal, JOURNAL_PAGE_MASK, JTag, Reversible } from './journal';
 import { CpuRecord, HostRecord, HptRecord, MemslotRecord, MunmapRecord, TraceError, VmaRecord } from './records';
 import { SparseWords, writeDeltas } from './words';
 
@@ -46,6 +46,9 @@ export const HPT_WIDTH = 6;
 /** Values for Machine.hptStore, by word (a typed array: words past 2^31 stay unboxed on the hot path). */
 export const hptValues = new Uint32Array(HPT_WIDTH + 6);
 const physValues = new Uint32Array(2);
+/** The longest journal entry: an HPT tag, two index words and six deltas. */
+const MAX_ENTRY = 3 + HPT_WIDTH;
+const journalScratch = new Uint32Array(MAX_ENTRY);
 
 export class Machine {
   arch206 = true;
@@ -59,7 +62,8 @@ export class Machine {
   private lastSlot: Memslot | null = null;
   readonly vmas: Vma[] = []; // sorted by start
   readonly memslots: (Memslot | null)[] = new Array(KVM_MEM_SLOTS).fill(null);
-  readonly hpt = new SparseWords(HPT_WIDTH);
+  /** Counts its valid entries (HPTE_V_VALID, bit 0 of word 1) as it goes: see validHptes. */
+  readonly hpt = new SparseWords(HPT_WIDTH, 1, 1);
   /** Swappable so a re-run for an explanation can be recorded aside and rolled back. */
   journal = new Journal();
 
@@ -86,6 +90,11 @@ export class Machine {
 
   get pageSize(): number {
     return this.size;
+  }
+
+  /** Valid HPTEs now, without a scan of the table. */
+  get validHptes(): number {
+    return this.hpt.flaggedCount;
   }
 
   /** Number of HPTEs: 2^(order - 4) (16 bytes each). */
@@ -262,26 +271,33 @@ export class Machine {
    * record's entries are either all XOR or a single object).
    */
   replayJournal(from: number, to: number, forward: boolean, j: Journal = this.journal): void {
+    // Jumps replay millions of entries: read them straight from the journal's pages, and apply each
+    // table entry's deltas with one chunk lookup (SparseWords.xorFrom). An entry that straddles two
+    // pages is copied to a scratch array first.
     let i = from;
     const objs: Reversible[] = [];
+    const scratch = journalScratch;
     while (i < to) {
-      const tag = j.at(i);
+      let a = j.pageOf(i);
+      let o = i & JOURNAL_PAGE_MASK;
+      if (o + MAX_ENTRY > a.length) {
+        const n = Math.min(MAX_ENTRY, to - i);
+        for (let k = 0; k < n; k++) scratch[k] = j.at(i + k);
+        a = scratch;
+        o = 0;
+      }
+      const tag = a[o];
       const kind = tag & 0xff;
       if (kind === JTag.Hpt) {
-        const index = j.at(i + 1) * 4294967296 + j.at(i + 2);
-        let p = i + 3;
-        for (let w = 0; w < HPT_WIDTH; w++) if (tag & (1 << (w + 8))) this.hpt.xor(index, w, j.at(p++));
-        i = p;
+        const index = a[o + 1] * 4294967296 + a[o + 2];
+        i += 3 + this.hpt.xorFrom(index, tag >>> 8, a, o + 3);
       } else if (kind === JTag.SlotPhys) {
-        const slot = this.memslots[j.at(i + 1)];
-        const index = j.at(i + 2) * 4294967296 + j.at(i + 3);
-        if (slot) {
-          slot.physp.xor(index, 0, j.at(i + 4));
-          slot.physp.xor(index, 1, j.at(i + 5));
-        }
+        const slot = this.memslots[a[o + 1]];
+        const index = a[o + 2] * 4294967296 + a[o + 3];
+        if (slot) slot.physp.xorFrom(index, 3, a, o + 4);
         i += 6;
       } else {
-        objs.push(j.objects[j.at(i + 1)]);
+        objs.push(j.objects[a[o + 1]]);
         i += 2;
       }
     }

@@ -32,10 +32,28 @@ export class SparseWords {
   private slabUsed = 0;
   private slabChunks = 0;
 
-  constructor(readonly width: number) {}
+  /** Entries with a bit of flagMask set in word flagWord (the HPT: valid entries), kept like `live`. */
+  private flagged = 0;
+
+  constructor(
+    readonly width: number,
+    private readonly flagWord = 0,
+    private readonly flagMask = 0,
+  ) {}
 
   get nonZeroCount(): number {
     return this.live;
+  }
+
+  /** How many entries have a bit of the constructor's flagMask set in word flagWord. */
+  get flaggedCount(): number {
+    return this.flagged;
+  }
+
+  private flagChange(before: number, after: number): void {
+    const was = (before & this.flagMask) !== 0;
+    const is = (after & this.flagMask) !== 0;
+    if (was !== is) this.flagged += is ? 1 : -1;
   }
 
   private chunkOf(key: number): Uint32Array | undefined {
@@ -115,6 +133,7 @@ export class SparseWords {
     const old = c[base + word];
     const now = (old ^ delta) >>> 0;
     c[base + word] = now;
+    if (word === this.flagWord) this.flagChange(old, now);
     // The entry changes between zero and non-zero only when this word does and the others are zero.
     if (old === 0 || now === 0) {
       for (let w = 0; w < this.width; w++) if (w !== word && c[base + w] !== 0) return;
@@ -146,6 +165,7 @@ export class SparseWords {
       }
     }
     let mask = 0;
+    const flagBefore = c[base + this.flagWord];
     for (let w = first; w < first + count; w++) {
       const v = src[w];
       const d = (c[base + w] ^ v) >>> 0;
@@ -156,6 +176,7 @@ export class SparseWords {
       }
     }
     if (mask !== 0) {
+      this.flagChange(flagBefore, c[base + this.flagWord]);
       let isZero = true;
       for (let w = 0; w < width; w++) {
         if (c[base + w] !== 0) {
@@ -166,6 +187,37 @@ export class SparseWords {
       if (wasZero !== isZero) this.live += isZero ? -1 : 1;
     }
     return mask;
+  }
+
+  /**
+   * XORs deltas into the words of an entry whose bits are set in mask, taking them in order from
+   * src[off..] (a journal record). Returns how many deltas it took.
+   */
+  xorFrom(index: number, mask: number, src: Uint32Array, off: number): number {
+    const key = Math.floor(index / CHUNK);
+    const width = this.width;
+    const c = this.chunkForWrite(key);
+    const base = (index - key * CHUNK) * width;
+    let wasZero = true;
+    for (let w = 0; w < width; w++) {
+      if (c[base + w] !== 0) {
+        wasZero = false;
+        break;
+      }
+    }
+    let p = off;
+    const flagBefore = c[base + this.flagWord];
+    for (let w = 0; w < width; w++) if (mask & (1 << w)) c[base + w] ^= src[p++];
+    this.flagChange(flagBefore, c[base + this.flagWord]);
+    let isZero = true;
+    for (let w = 0; w < width; w++) {
+      if (c[base + w] !== 0) {
+        isZero = false;
+        break;
+      }
+    }
+    if (wasZero !== isZero) this.live += isZero ? -1 : 1;
+    return p - off;
   }
 
   /** Indices of entries for which pred holds, ascending, from `from` on, at most `limit`. */
@@ -216,9 +268,10 @@ export class SparseWords {
 
   /** Deep copy, for snapshots. */
   clone(): SparseWords {
-    const s = new SparseWords(this.width);
+    const s = new SparseWords(this.width, this.flagWord, this.flagMask);
     for (const [k, c] of this.chunks) s.put(k, c.slice());
     s.live = this.live;
+    s.flagged = this.flagged;
     return s;
   }
 

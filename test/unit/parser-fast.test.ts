@@ -10,9 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HCALLS, RETURN_CODES } from '../../src/core/bits';
 import { executeHcall, reusableResult } from '../../src/core/handlers';
-import { forEachLine, forEachLineBytes } from '../../src/core/lines';
+import { firstSyntaxError, forEachLine, forEachLineBytes } from '../../src/core/lines';
 import { Machine } from '../../src/core/machine';
-import { newHcallRecord, newParserState, parseHcallBytes, parseLine, parseLineGeneric, ParserState, reusableHcallRecord } from '../../src/core/parser';
+import { newHcallRecord, newParserState, parseAll, parseHcallBytes, parseLine, parseLineGeneric, ParserState, reusableHcallRecord } from '../../src/core/parser';
 import { HcallRecord, TraceRecord } from '../../src/core/records';
 import { applyRecord, diverged, finalJson, stepJson } from '../../src/core/replay';
 import { ByteSink, writeFinal, writeStep } from '../../src/cli/jsonOut';
@@ -236,7 +236,23 @@ test('the CLI JSON writer prints stepJson and finalJson byte for byte', () => {
         });
       want.push(finalJson(m));
       writeFinal(sink, m);
+      assert.equal(m.validHptes, m.hpt.scan((_i, w, b) => (w[b + 1] & 1) !== 0).length, 'validHptes');
       assert.equal(Buffer.concat(chunks).toString('utf8'), want.join('\n') + '\n', `${f} --kernel ${kernel}`);
     }
   }
+});
+
+test('firstSyntaxError finds what parseAll finds first', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-syntax-'));
+  const r = rng(11);
+  const good = 'hptrace 1\ncpu power7\nhost page=64K\n# c\n';
+  const cases = ['', '\n', 'hptrace 1', good, good + 'hcall H_READ 0x0 0x1\r\n', 'host page=64K\n', good + 'vma 0x0-0x10000 anon pfn=1 pfn=2\n'];
+  for (let k = 0; k < 300; k++) cases.push(good + Array.from({ length: 20 }, () => hcallLine(r)).join(r.chance(0.5) ? '\n' : '\r\n'));
+  cases.forEach((text, k) => {
+    const f = path.join(dir, `c${k}.hptrace`);
+    fs.writeFileSync(f, text);
+    const want = parseAll(fs.readFileSync(f, 'utf8'), f, 1).errors[0]?.message ?? null;
+    assert.equal(firstSyntaxError(f)?.message ?? null, want, JSON.stringify(text.slice(0, 200)));
+  });
+  fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -19,7 +19,7 @@ for (const width of [2, 6]) {
     const int = (n: number) => Math.floor((r() / 4294967296) * n);
     // indices near each other, spread over the dense directory, and far past it (Map-held chunks)
     const indices = [...Array.from({ length: 40 }, () => int(4096)), ...Array.from({ length: 20 }, () => int(2 ** 30)), ...Array.from({ length: 20 }, () => 2 ** 31 + int(2 ** 40))];
-    const t = new SparseWords(width);
+    const t = new SparseWords(width, 1, 1);
     const model = new Map<number, number[]>();
     const word = (i: number, w: number) => model.get(i)?.[w] ?? 0;
     const src = new Uint32Array(8);
@@ -63,9 +63,11 @@ for (const width of [2, 6]) {
     const withBit: number[] = [];
     t.forEachSet(1, 1, (i) => void withBit.push(i));
     assert.deepEqual(withBit, nonZero.filter((i) => (word(i, 1) & 1) !== 0));
+    assert.equal(t.flaggedCount, withBit.length, 'flaggedCount');
     const copy = t.clone();
     for (const i of indices) for (let w = 0; w < width; w++) assert.equal(copy.get(i, w), word(i, w), `clone ${i}.${w}`);
     assert.equal(copy.nonZeroCount, t.nonZeroCount);
+    assert.equal(copy.flaggedCount, t.flaggedCount);
     copy.xor(indices[0], 0, 1);
     assert.equal(t.get(indices[0], 0), word(indices[0], 0), 'a clone is independent');
   });
