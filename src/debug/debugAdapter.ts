@@ -1,21 +1,28 @@
 /**
- * Entry of the hptrace debug adapter as its own process: DAP over stdio, or over TCP with
- * `--server=PORT` (for debugging the adapter itself).
+ * Entry point of dist/debugAdapter.js: the adapter as its own process, over stdio, or as a TCP server
+ * with --server=PORT (to debug the adapter itself). The extension may instead run
+ * HptraceDebugSession inline; the same class serves both.
  */
 import * as net from 'net';
 import { HptraceDebugSession } from './session';
 
-const server = process.argv.map((a) => /^--server=(\d+)$/.exec(a)).find(Boolean);
-if (server) {
-  net
-    .createServer((socket) => {
-      const session = new HptraceDebugSession();
-      session.setRunAsServer(true);
-      session.start(socket, socket);
-    })
-    .listen(Number(server[1]), '127.0.0.1');
-} else {
-  const session = new HptraceDebugSession();
-  process.on('SIGTERM', () => session.shutdown());
-  session.start(process.stdin, process.stdout);
+export { HptraceDebugSession };
+
+const portArg = process.argv.find((a) => a.startsWith('--server='));
+if (require.main === module || process.argv[1]?.endsWith('debugAdapter.js')) {
+  if (portArg) {
+    const port = Number(portArg.slice('--server='.length));
+    net
+      .createServer((socket) => {
+        const s = new HptraceDebugSession();
+        s.setRunAsServer(true);
+        s.start(socket, socket);
+        socket.on('error', () => socket.destroy());
+      })
+      .listen(port, () => process.stderr.write(`hptrace debug adapter listening on port ${port}\n`));
+  } else {
+    const s = new HptraceDebugSession();
+    s.start(process.stdin, process.stdout);
+    process.on('SIGTERM', () => s.shutdown());
+  }
 }

@@ -86,3 +86,17 @@ export interface SlotPhysResponse {
   total: number;
   entries: SlotPhysEntry[];
 }
+
+/**
+ * Launch configuration of the `hptrace` debug type (package.json's configurationAttributes mirror it).
+ */
+export interface HptraceLaunchArguments {
+  trace: string;
+  /** Stop at the first hcall before it executes (default true). */
+  stopOnEntry?: boolean;
+  kernel?: 'io' | 'pre-io';
+  /** Exception filters to enable in addition to those the client sets (e.g. ["H_PTEG_FULL"]). */
+  breakOn?: string[];
+  /** Log the DAP traffic to the debug console. */
+  logging?: boolean;
+}

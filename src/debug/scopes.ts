@@ -239,7 +239,7 @@ export function machineScope(s: StopView): VNode[] {
     leaf('cpu', `${CPUS.find((c) => c.arch206 === m.arch206)?.name ?? '?'}${m.arch206 ? ' (CPU_FTR_ARCH_206)' : ''}`, 'arch206'),
     leaf('kernel', `${m.kernel}${m.kernel === 'io' ? ' (with the seed commit)' : ' (before the seed commit)'}`),
     leaf('host page size', sizeName(m.pageSize), 'page_size'),
-    leaf('HPT', `order ${m.hptOrder}: ${sizeName(2 ** m.hptOrder)}, ${hexn(m.hptEntries)} entries`, 'hpt_order'),
+    leaf('HPT size', `order ${m.hptOrder}: ${sizeName(2 ** m.hptOrder)}, ${hexn(m.hptEntries)} entries`, 'hpt_order'),
     leaf('valid HPTEs', valid()),
     leaf('position', `record ${s.pos} (line ${s.pos >= 0 ? e.line(s.pos) : 0}); ${e.hcallCount} hcalls read so far${e.complete ? ' (whole trace)' : ''}`),
     group('results so far', 'counters by result', () => [...resultCounts(e, through).entries()].map(([k, v]) => leaf(k, v))),

@@ -1,15 +1,29 @@
 /**
- * The hptrace debug adapter: DAP only, driving the core's seekable replay engine.
+ * The hptrace debug session: DAP only (no vscode import), usable as its own process or inline.
  *
- * Position semantics: a stop at an hcall shows the state *after* that hcall ran (its result is
- * known); the entry stop is the one exception, before the first hcall runs. Threads are vcpus (a
- * trace without vcpu= has vcpu 0); every stop stops them all, since a trace has one order.
+ * Position semantics. The debugger stands on one hcall record at a time. When stopped at an hcall
+ * the machine shows the state AFTER that hcall executed: its result, output registers, the slot_phys
+ * entries and HPT slots it wrote are all visible. The one exception is the entry stop: it stands on
+ * the first hcall BEFORE it executes (the stop description says so; its result reads "not executed").
+ * Stepping back from the first hcall returns to that entry state. Running forward past the last hcall
+ * stops on it ("end of trace") instead of terminating, so one can still go back.
+ *
+ * Motion never replays from the start: inside the explored part of the trace the engine moves by its
+ * journal (see engine.ts), and breakpoints are first matched on the per-record arrays, so a run over
+ * a million records touches the machine only where a condition needs it. Long runs go in slices of
+ * ~20 ms that yield to the event loop, so pause, cancel and progress work.
+ *
+ * Threads: one per vcpu seen so far (vcpu N is thread N+1; records without vcpu= count as vcpu 0).
+ * The trace is one total order, so next/continue move through all vcpus' hcalls; a stop reports the
+ * thread of the hcall it stands on, and other threads show their latest earlier hcall.
  */
 import * as fs from 'fs';
-import { DebugProtocol } from '@vscode/debugprotocol';
+import * as path from 'path';
 import {
-  ContinuedEvent,
+  Breakpoint,
   InitializedEvent,
+  Logger,
+  logger,
   LoggingDebugSession,
   OutputEvent,
   ProgressEndEvent,
@@ -21,150 +35,159 @@ import {
   StoppedEvent,
   TerminatedEvent,
   Thread,
-  ThreadEvent,
   Event,
 } from '@vscode/debugadapter';
-import { returnCodeName, hcallByNum } from '../core/bits';
-import { decodeWord, DEFAULT_CONTEXT, summarizeR, summarizeSlotPhys, summarizeV } from '../core/decode';
-import { Engine, RET_NONE } from '../core/engine';
-import { Check, decidingCheck } from '../core/explain';
+import { DebugProtocol } from '@vscode/debugprotocol';
+import { CACHE_MODES, CPUS, returnCodeName } from '../core/bits';
+import { Engine, F, RET_NONE } from '../core/engine';
+import { decidingCheck } from '../core/explain';
 import { HcallResult } from '../core/handlers';
-import { hexn, KernelVariant, KERNEL_VARIANTS, Machine, Memslot } from '../core/machine';
-import { newParserState, parseLine } from '../core/parser';
+import { forEachLine } from '../core/lines';
+import { hexn, KERNEL_VARIANTS, KernelVariant } from '../core/machine';
+import { divergenceDetails } from '../core/replay';
 import { TraceError } from '../core/records';
-import { applyRecord, divergenceDetails } from '../core/replay';
-import { hexOf, parseU64 } from '../core/u64';
+import { hexOf } from '../core/u64';
 import { Bp, Breakpoints, exceptionFilters, FILTERS, makeGuard } from './breakpoints';
-import { hcallResolver, NAMES_HELP } from './context';
-import { fnOfReference, lineOfCheck, sourceReferenceOf, sourceText } from './explainSource';
-import { Expr, ExprError, interpolate, NONE, showValue } from './expr';
-import * as P from './protocol';
-import { hcallScope, hptSlotNode, machineScope, memslotNode, memslotScope, ptegScope, slotPhysScope, StopView } from './scopes';
-import { VarStore, VNode } from './variables';
+import { hcallResolver } from './context';
+import { evaluateText } from './evaluate';
+import { Expr, interpolate, Resolver } from './expr';
+import { Explanation } from './explanation';
+import {
+  EVENT_STATE_CHANGED,
+  HptraceLaunchArguments,
+  MachineStateResponse,
+  MemslotInfo,
+  REQUEST_MACHINE_STATE,
+  REQUEST_SLOT_PHYS,
+  SlotPhysArgs,
+  SlotPhysResponse,
+  StateChangedEvent,
+} from './protocol';
+import { hcallScope, machineScope, memslotScope, ptegScope, slotPhysScope, StopView, vmaAt } from './scopes';
+import { VarStore, VNode, leaf } from './variables';
 
-export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments {
-  trace: string;
-  stopOnEntry?: boolean;
-  kernel?: KernelVariant;
-  breakOn?: string[];
-  /** Log the DAP traffic to the debug console. */
-  logging?: boolean;
+type LaunchArgs = DebugProtocol.LaunchRequestArguments & HptraceLaunchArguments;
+
+interface FrameInfo {
+  record: number;
+  executed: boolean;
+  explainFn?: string;
 }
 
-/** Files up to this size are checked whole at launch, so a malformed line fails the launch itself. */
-const VALIDATE_AT_LAUNCH_BYTES = 16 << 20;
-/** Records scanned between yields to the event loop, so pause and cancel are heard. */
-const SLICE = 20000;
-
-interface StopReason {
+interface StopInfo {
   reason: string;
   description: string;
   text?: string;
-  bp?: Bp;
+  exception?: DebugProtocol.ExceptionInfoResponse['body'];
 }
 
-/**
- * Throws the first problem of a trace in file order: a syntax error, or a host record the machine
- * refuses (overlapping vma …), so the launch reports what the Problems panel lists first.
- */
-function firstProblem(text: string, file: string, kernel: KernelVariant): void {
-  const st = newParserState(file);
-  const m = new Machine(kernel, file);
-  const lines = text.split('\n');
-  for (let k = 0; k < lines.length; k++) {
-    const l = lines[k].endsWith('\r') ? lines[k].slice(0, -1) : lines[k];
-    const rec = parseLine(st, k + 1, l);
-    if (rec && rec.kind !== 'hcall') applyRecord(m, rec);
-  }
-  if (!st.sawHeader) throw new TraceError(file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"');
-}
+/** Work per slice of a long run before yielding to the event loop. */
+const SLICE_MS = 20;
+/** A run longer than this reports progress. */
+const PROGRESS_AFTER_MS = 300;
+/** At launch, read ahead this long so that errors early in a trace fail the launch itself. */
+const LAUNCH_READ_AHEAD_MS = 150;
 
-/** Valid HPTEs (a removed entry keeps its second doubleword, so non-zero is not enough). */
-function countValid(m: Engine['m']): number {
-  let n = 0;
-  m.hpt.scan((_i, w, b) => {
-    if (w[b + 1] & 1) n++;
-    return false;
-  });
-  return n;
-}
+class Cancelled extends Error {}
 
 export class HptraceDebugSession extends LoggingDebugSession {
   private e: Engine | null = null;
   private launchArgs: LaunchArgs | null = null;
   private pos = -1;
   private executed = false;
-  private explainState: { checks: Check[]; idx: number; ret: number | null } | null = null;
-  private fullCache: { pos: number; res: HcallResult | null } | null = null;
-  private readonly bps = new Breakpoints();
+  private expl: Explanation | null = null;
+  private full: { pos: number; res: HcallResult | null } | null = null;
   private readonly vars = new VarStore();
-  private lastStop: StopReason | null = null;
+  private frames = new Map<number, FrameInfo>();
+  private nextFrame = 1;
+  private sources = new Map<number, { expl: Explanation; fn: string }>();
+  private nextSource = 1;
+  private readonly bps = new Breakpoints();
+  private clientFilters: { filter: string; condition?: string }[] = FILTERS.filter((f) => f.default).map((f) => ({ filter: f.filter }));
+  private running = false;
   private pauseRequested = false;
-  private cancelled = new Set<string>();
-  private busy = false;
-  private progress = false;
-  private knownThreads = new Set<number>();
-  private logging = false;
-  private hcallLinesCache: { size: number; lines: Set<number> } | null = null;
+  private cancelRequested = false;
+  private lastStop: StopInfo | null = null;
+  private supportsProgress = false;
+  private configDone!: Promise<void>;
+  private resolveConfigDone!: () => void;
+  private reportedError: TraceError | null = null;
 
   constructor() {
     super();
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
+    this.resetConfigDone();
+    this.bps.setExceptions(this.clientFilters);
   }
 
-  // ---- plumbing: every request gets an answer ------------------------------------------------
+  private resetConfigDone(): void {
+    this.configDone = new Promise((r) => (this.resolveConfigDone = r));
+  }
 
-  protected override dispatchRequest(request: DebugProtocol.Request): void {
-    if (this.logging) this.sendEvent(new OutputEvent(`→ ${JSON.stringify(request)}\n`, 'console'));
+  // ---- plumbing --------------------------------------------------------------------------
+
+  /** Runs a handler so that any failure, sync or async, becomes an error response. */
+  private guard(response: DebugProtocol.Response, fn: () => void | Promise<void>): void {
+    let p: void | Promise<void>;
     try {
-      super.dispatchRequest(request);
-    } catch (err) {
-      const response = { type: 'response', seq: 0, request_seq: request.seq, command: request.command, success: false } as DebugProtocol.Response;
-      this.sendErrorResponse(response, 3000, `${request.command} failed: ${(err as Error).message}`);
-    }
-  }
-
-  override sendResponse(response: DebugProtocol.Response): void {
-    if (this.logging) this.sendEvent(new OutputEvent(`← ${JSON.stringify(response).slice(0, 2000)}\n`, 'console'));
-    super.sendResponse(response);
-  }
-
-  /** Runs a handler; any exception becomes an error response instead of a dead adapter. */
-  private guard(response: DebugProtocol.Response, f: () => void): void {
-    try {
-      f();
+      p = fn();
     } catch (err) {
       this.fail(response, err);
+      return;
     }
+    if (p instanceof Promise) p.catch((err) => this.fail(response, err));
   }
 
   private fail(response: DebugProtocol.Response, err: unknown): void {
     const msg = err instanceof Error ? err.message : String(err);
-    this.sendErrorResponse(response, { id: 3001, format: msg.replace(/[{}]/g, ''), showUser: err instanceof TraceError });
+    this.sendErrorResponse(response, { id: 1000, format: msg.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')), showUser: response.command === 'launch' || response.command === 'restart' });
   }
 
-  private need(): Engine {
-    if (!this.e) throw new Error('no trace is loaded: launch first');
+  private engine(): Engine {
+    if (!this.e) throw new Error('no trace is loaded: launch a trace first');
     return this.e;
   }
 
-  // ---- initialize / launch -------------------------------------------------------------------
+  private idle(): Engine {
+    const e = this.engine();
+    if (this.running) throw new Error('the replay is running; pause it first');
+    return e;
+  }
 
-  private clientProgress = false;
+  private threadOf(record: number): number {
+    return record >= 0 && this.e && this.e.isHcall(record) ? this.e.vcpu(record) + 1 : 1;
+  }
+
+  private output(text: string, category: 'console' | 'stderr' | 'stdout' = 'console'): void {
+    this.sendEvent(new OutputEvent(text.endsWith('\n') ? text : text + '\n', category));
+  }
+
+  private fullResult(): HcallResult | null {
+    if (!this.e || this.pos < 0) return null;
+    if (!this.full || this.full.pos !== this.pos) this.full = { pos: this.pos, res: this.e.explain(this.pos) };
+    return this.full.res;
+  }
+
+  private resolver(): Resolver | null {
+    if (!this.e || this.pos < 0) return null;
+    return hcallResolver(this.e, this.pos, this.executed, () => this.fullResult());
+  }
+
+  // ---- initialize / launch ---------------------------------------------------------------
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
-    this.clientProgress = !!args.supportsProgressReporting;
+    this.supportsProgress = !!args.supportsProgressReporting;
     response.body = {
       supportsConfigurationDoneRequest: true,
       supportsStepBack: true,
       supportsGotoTargetsRequest: true,
       supportsRestartRequest: true,
+      supportsBreakpointLocationsRequest: true,
       supportsConditionalBreakpoints: true,
       supportsHitConditionalBreakpoints: true,
       supportsLogPoints: true,
       supportsFunctionBreakpoints: true,
-      supportsBreakpointLocationsRequest: true,
       supportsExceptionInfoRequest: true,
       supportsExceptionFilterOptions: true,
       exceptionBreakpointFilters: exceptionFilters(),
@@ -172,399 +195,429 @@ export class HptraceDebugSession extends LoggingDebugSession {
       supportsEvaluateForHovers: true,
       supportsCancelRequest: true,
       supportsTerminateRequest: true,
-      supportsSteppingGranularity: false,
+      supportsDelayedStackTraceLoading: false,
+      supportsValueFormattingOptions: false,
+      supportsSingleThreadExecutionRequests: false,
     };
     this.sendResponse(response);
-  }
-
-  protected override launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArgs): void {
-    this.guard(response, () => {
-      if (!args || typeof args.trace !== 'string' || !args.trace) throw new Error('launch: "trace" (the path of a .hptrace file) is required');
-      const kernel = args.kernel ?? 'io';
-      if (!KERNEL_VARIANTS.includes(kernel)) throw new Error(`launch: "kernel" must be one of ${KERNEL_VARIANTS.join(', ')}`);
-      let size: number;
-      try {
-        const st = fs.statSync(args.trace);
-        if (!st.isFile()) throw new Error('not a file');
-        size = st.size;
-      } catch {
-        throw new Error(`launch: cannot read the trace ${args.trace}`);
-      }
-      if (size <= VALIDATE_AT_LAUNCH_BYTES) {
-        firstProblem(fs.readFileSync(args.trace, 'utf8'), args.trace, kernel);
-      }
-      for (const f of args.breakOn ?? []) if (!FILTERS.some((x) => x.filter === f)) throw new Error(`launch: unknown breakOn filter ${JSON.stringify(f)}; expected ${FILTERS.map((x) => x.filter).join(', ')}`);
-      this.logging = !!args.logging;
-      this.launchArgs = args;
-      this.e = new Engine(args.trace, kernel);
-      this.bps.launchFilters = args.breakOn ?? [];
-      // Host records and the first hcall are read now; a malformed line there fails the launch.
-      const first = this.e.nextHcall(-1);
-      if (this.e.error) {
-        const err = this.e.error;
-        this.e.close();
-        this.e = null;
-        throw err;
-      }
-      this.pos = first;
-      this.sendResponse(response);
-      this.sendEvent(new InitializedEvent());
-    });
-    if (!response.success) {
-      const msg = response.message ?? '';
-      this.sendEvent(new OutputEvent(`hptrace: ${msg}\n`, 'stderr'));
-    }
+    this.sendEvent(new InitializedEvent());
   }
 
   protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
     this.sendResponse(response);
-    const e = this.e;
-    if (!e) return;
-    if (this.pos < 0) {
-      this.sendEvent(new OutputEvent('hptrace: the trace has no hcall\n', 'console'));
-      this.sendEvent(new TerminatedEvent());
-      return;
-    }
-    this.seekTo(this.pos, false);
-    if (this.launchArgs?.stopOnEntry !== false) this.stopAt({ reason: 'entry', description: 'Stopped on entry, before the first hcall runs' });
-    else void this.runForward(this.pos, true);
+    this.resolveConfigDone();
   }
 
-  protected override restartRequest(response: DebugProtocol.RestartResponse): void {
-    this.guard(response, () => {
-      const e = this.need();
-      this.bps.resetHits();
-      this.pos = e.nextHcall(-1);
-      this.seekTo(this.pos, false);
+  protected override launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArgs): void {
+    this.guard(response, async () => {
+      if (this.running) throw new Error('the replay is running');
+      logger.setup(args?.logging ? Logger.LogLevel.Verbose : Logger.LogLevel.Stop, false);
+      this.open(args);
       this.sendResponse(response);
-      this.stopAt({ reason: 'entry', description: 'Restarted: before the first hcall' });
+      // Breakpoints arrive between initialized and configurationDone; wait for them (bounded).
+      await Promise.race([this.configDone, new Promise((r) => setTimeout(r, 2000))]);
+      this.begin();
+    });
+  }
+
+  /** Opens the trace and reads ahead a little; a malformed trace throws its positioned error. */
+  private open(args: LaunchArgs): void {
+    if (!args || typeof args.trace !== 'string' || !args.trace) throw new Error('launch: "trace" (the path of an .hptrace file) is required');
+    const kernel = (args.kernel ?? 'io') as KernelVariant;
+    if (!KERNEL_VARIANTS.includes(kernel)) throw new Error(`launch: "kernel" must be one of ${KERNEL_VARIANTS.join(', ')}`);
+    const file = path.resolve(args.trace);
+    if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) throw new Error(`launch: cannot open trace ${file}`);
+    for (const f of args.breakOn ?? []) if (!FILTERS.some((x) => x.filter === f)) throw new Error(`launch: unknown breakOn filter ${JSON.stringify(f)}; expected ${FILTERS.map((x) => x.filter).join(', ')}`);
+    this.e?.close();
+    this.e = null;
+    const e = new Engine(file, kernel);
+    const t0 = performance.now();
+    let first = -1;
+    while (e.explore()) {
+      if (first < 0 && e.isHcall(e.count - 1)) first = e.count - 1;
+      if (first >= 0 && (e.count & 255) === 0 && performance.now() - t0 > LAUNCH_READ_AHEAD_MS) break;
+    }
+    if (e.error) {
+      this.reportedError = e.error;
+      e.close();
+      this.output(e.error.message, 'stderr');
+      throw e.error;
+    }
+    this.launchArgs = args;
+    this.e = e;
+    this.bps.launchFilters = args.breakOn ?? [];
+    this.bps.setExceptions(this.clientFilters);
+    this.bps.resetHits();
+    this.reportedError = null;
+  }
+
+  /** Goes to the entry state, then stops there or runs, as the launch configuration says. */
+  private begin(): void {
+    const e = this.engine();
+    const first = e.nextHcall(-1);
+    this.expl = null;
+    if (first < 0) {
+      e.seek(e.count);
+      this.pos = -1;
+      this.executed = false;
+      if (e.error) return this.reportTraceError();
+      return this.report({ reason: 'entry', description: 'the trace has no hcall' });
+    }
+    e.seek(first);
+    this.pos = first;
+    this.executed = false;
+    if (this.launchArgs?.stopOnEntry === false) {
+      void this.run({ dir: 1 });
+      return;
+    }
+    this.report({ reason: 'entry', description: `Stopped on entry: before the first hcall (line ${e.line(first)}) executes` });
+  }
+
+  protected override restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): void {
+    this.guard(response, () => {
+      if (this.running) this.cancelRequested = true;
+      const a = (args.arguments as LaunchArgs | undefined) ?? this.launchArgs;
+      if (!a) throw new Error('restart: nothing was launched');
+      this.open(a);
+      this.sendResponse(response);
+      this.begin();
     });
   }
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    this.cancelRequested = true;
     this.e?.close();
     this.e = null;
     this.sendResponse(response);
   }
 
   protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.cancelRequested = true;
     this.sendResponse(response);
     this.sendEvent(new TerminatedEvent());
   }
 
-  // ---- position ------------------------------------------------------------------------------
+  // ---- stops -----------------------------------------------------------------------------
 
-  private seekTo(pos: number, executed: boolean): void {
-    const e = this.need();
-    this.pos = pos;
-    this.executed = executed;
-    this.explainState = null;
-    e.seek(executed ? pos + 1 : pos);
-  }
-
-  private full(): HcallResult | null {
-    const e = this.need();
-    if (this.pos < 0) return null;
-    if (!this.fullCache || this.fullCache.pos !== this.pos) this.fullCache = { pos: this.pos, res: e.explain(this.pos) };
-    return this.fullCache.res;
-  }
-
-  private view(): StopView {
-    return { e: this.need(), pos: this.pos, executed: this.executed, full: () => this.full() };
-  }
-
-  private threadOf(i: number): number {
-    const v = this.need().vcpu(i);
-    return (v < 0 ? 0 : v) + 1;
-  }
-
-  private stopAt(r: StopReason): void {
-    const e = this.need();
+  private report(info: StopInfo, hitIds?: number[]): void {
     this.vars.clear();
-    this.lastStop = r;
-    for (const v of e.vcpus) {
-      if (!this.knownThreads.has(v)) {
-        this.knownThreads.add(v);
-        this.sendEvent(new ThreadEvent('started', v + 1));
+    this.frames.clear();
+    this.lastStop = info;
+    const ev = new StoppedEvent(info.reason, this.threadOf(this.pos), info.text) as DebugProtocol.StoppedEvent;
+    ev.body.description = info.description;
+    if (!info.text) ev.body.text = info.description;
+    ev.body.allThreadsStopped = true;
+    if (hitIds?.length) ev.body.hitBreakpointIds = hitIds;
+    this.sendEvent(ev);
+    const body: StateChangedEvent = { record: this.pos, line: this.pos >= 0 && this.e ? this.e.line(this.pos) : 0 };
+    this.sendEvent(new Event(EVENT_STATE_CHANGED, body));
+  }
+
+  /** Moves to "after hcall k" and stops there. */
+  private stopAt(k: number, info: StopInfo, hitIds?: number[]): void {
+    const e = this.engine();
+    e.seek(k + 1);
+    this.pos = k;
+    this.executed = true;
+    this.expl = null;
+    this.report(info, hitIds);
+  }
+
+  private stopAtEntry(description: string): void {
+    const e = this.engine();
+    const first = e.nextHcall(-1);
+    if (first < 0) return this.report({ reason: 'step', description });
+    e.seek(first);
+    this.pos = first;
+    this.executed = false;
+    this.expl = null;
+    this.report({ reason: 'entry', description: `${description}: before the first hcall (line ${e.line(first)}) executes` });
+  }
+
+  private reportTraceError(): void {
+    const e = this.engine();
+    const err = e.error!;
+    if (this.reportedError !== err) {
+      this.output(err.message, 'stderr');
+      this.reportedError = err;
+    }
+    const last = e.prevHcall(e.count);
+    const info: StopInfo = {
+      reason: 'exception',
+      description: `Malformed trace: ${err.message}`,
+      text: err.message,
+      exception: { exceptionId: 'malformed-trace', description: err.message, breakMode: 'always', details: { message: err.message, typeName: 'TraceError' } },
+    };
+    if (last >= 0) this.stopAt(last, info);
+    else this.report(info);
+  }
+
+  /** Describes why a breakpoint stopped at record k (the machine is after k). */
+  private describeHit(bp: Bp, k: number): StopInfo {
+    const e = this.engine();
+    const rec = e.hcall(k)!;
+    const ret = e.ret(k);
+    const retName = ret === RET_NONE ? 'not emulated' : returnCodeName(ret);
+    const at = `${rec.name} at line ${rec.line}`;
+    switch (bp.kind) {
+      case 'line':
+        return { reason: 'breakpoint', description: `Breakpoint: ${at} returned ${retName}` };
+      case 'function':
+        return { reason: 'function breakpoint', description: `Function breakpoint ${bp.label}: line ${rec.line} returned ${retName}` };
+      case 'data': {
+        const w = bp.watch!;
+        const what = w.kind === 'hpt' ? `HPT[${hexn(w.index)}]` : `slot_phys[${w.slot}][${hexn(w.index)}]`;
+        return { reason: 'data breakpoint', description: `${what} changed: written by ${at} (${retName})` };
+      }
+      case 'exception': {
+        const res = e.explain(k);
+        const c = res?.checks ? decidingCheck(res.checks.checks, res.ret === 0) : undefined;
+        let why: string;
+        if (bp.filter === 'divergence') why = `diverged from the recording: ${res ? divergenceDetails(rec, res).join('; ') : ''}`;
+        else if (bp.filter === 'made-cacheable') why = `made cacheable: ${res?.checks?.checks.find((x) => x.note)?.detail ?? ''}`;
+        else why = `${retName}: ${c?.detail ?? ''}`;
+        const description = why;
+        const stack = res?.checks?.checks.map((x) => `${x.ok ? '✓' : '✗'} ${x.fn}: ${x.detail}${x.result ? ' → ' + x.result : ''}`).join('\n');
+        return {
+          reason: 'exception',
+          description,
+          text: `${at} returned ${retName}${c ? ` — ${c.fn}: ${c.detail}` : ''}`,
+          exception: {
+            exceptionId: bp.filter === 'divergence' || bp.filter === 'made-cacheable' ? bp.filter : retName,
+            description: `${rec.name} (line ${rec.line}) returned ${retName}${c ? `; deciding check ${c.fn} (${c.id}): ${c.detail}` : ''}${bp.filter === 'divergence' ? `; ${why}` : ''}`,
+            breakMode: 'always',
+            details: { message: why, typeName: rec.name, fullTypeName: `${rec.name} → ${retName}`, stackTrace: stack },
+          },
+        };
       }
     }
-    const ev = new StoppedEvent(r.reason, this.pos >= 0 ? this.threadOf(this.pos) : 1, r.text) as DebugProtocol.StoppedEvent;
-    ev.body.description = r.description;
-    ev.body.allThreadsStopped = true;
-    if (r.bp) ev.body.hitBreakpointIds = [r.bp.id];
-    this.sendEvent(ev);
-    this.sendEvent(new Event(P.EVENT_STATE_CHANGED, { record: this.pos, line: this.pos >= 0 ? e.line(this.pos) : 0 } satisfies P.StateChangedEvent));
   }
 
-  /** Why the current hcall failed, in words, from its deciding check. */
-  private verdict(): string {
-    const e = this.need();
-    const ret = e.ret(this.pos);
-    const res = this.full();
-    const name = this.hcallName(this.pos);
-    if (ret === RET_NONE) return `${name} (not emulated)`;
-    const c = res?.checks ? decidingCheck(res.checks.checks, ret === 0) : undefined;
-    return `${name} → ${returnCodeName(ret)}${c && ret !== 0 ? `: ${c.detail}` : ''}`;
-  }
+  // ---- running ---------------------------------------------------------------------------
 
-  private hcallName(i: number): string {
-    const n = this.need().hcallNumber(i);
-    return hcallByNum(n)?.name ?? this.need().hcall(i)?.name ?? '?';
-  }
-
-  // ---- running -------------------------------------------------------------------------------
-
-  /** Checks the breakpoints at record i (the machine is put after it); returns the one that stops. */
-  private hitAt(i: number): Bp | null {
-    const e = this.need();
-    const cands = this.bps.candidates(e, i);
-    if (cands.length === 0) return null;
-    e.seek(i + 1);
-    const resolver = hcallResolver(e, i, true, () => e.explain(i));
-    let stopper: Bp | null = null;
-    for (const b of cands) {
-      const g = b.guard;
-      try {
-        if (g.condition && !g.condition.test(resolver)) continue;
-      } catch (err) {
-        this.sendEvent(new OutputEvent(`hptrace: condition of ${b.label} at line ${e.line(i)}: ${(err as Error).message}\n`, 'stderr'));
-        continue;
+  /** The first breakpoint that stops at record k, after conditions, hit counts and logpoints. */
+  private hitAt(k: number): Bp | null {
+    const e = this.engine();
+    const cands = this.bps.candidates(e, k);
+    if (!cands.length) return null;
+    let resolve: Resolver | null = null;
+    let fullRes: { r: HcallResult | null } | null = null;
+    const names = () => {
+      if (!resolve) {
+        e.seek(k + 1);
+        resolve = hcallResolver(e, k, true, () => (fullRes ??= { r: e.explain(k) }).r);
+      }
+      return resolve;
+    };
+    for (const bp of cands) {
+      const g = bp.guard;
+      if (g.condition) {
+        let ok: boolean;
+        try {
+          ok = g.condition.test(names());
+        } catch (err) {
+          this.output(`breakpoint condition ${JSON.stringify(g.condition.source)} at line ${e.line(k)}: ${(err as Error).message}`, 'stderr');
+          ok = true;
+        }
+        if (!ok) continue;
       }
       g.hits++;
       if (g.hit && !g.hit(g.hits)) continue;
       if (g.logMessage) {
-        const text = interpolate(g.logMessage, resolver);
-        const out = new OutputEvent(`${text}\n`, 'console') as DebugProtocol.OutputEvent;
-        out.body.source = new Source(e.file, e.file);
-        out.body.line = e.line(i);
-        this.sendEvent(out);
+        this.output(interpolate(g.logMessage, names()));
         continue;
       }
-      if (!stopper) stopper = b;
+      return bp;
     }
-    return stopper;
+    return null;
   }
 
-  private describeHit(b: Bp): StopReason {
-    const e = this.need();
-    const line = e.line(this.pos);
-    switch (b.kind) {
-      case 'exception':
-        return { reason: 'exception', description: `Paused on ${b.label}: ${this.verdict()}`, text: this.verdict(), bp: b };
-      case 'data':
-        return { reason: 'data breakpoint', description: `${b.label} changed at line ${line} (${this.verdict()})`, bp: b };
-      case 'function':
-        return { reason: 'function breakpoint', description: `${b.label} at line ${line}: ${this.verdict()}`, bp: b };
-      default:
-        return { reason: 'breakpoint', description: `Breakpoint at line ${line}: ${this.verdict()}`, bp: b };
-    }
-  }
-
-  /** Continue forwards from record `from` (inclusive when `inclusive`), in slices. */
-  private async runForward(from: number, inclusive: boolean): Promise<void> {
-    const e = this.need();
-    this.busy = true;
+  /**
+   * Runs forward (dir 1) or backward (dir -1) until a breakpoint, a `find` condition, the end or the
+   * start, a pause or a cancel. Resolves when it has stopped (and reported the stop).
+   */
+  private async run(opts: { dir: 1 | -1; find?: Expr }): Promise<string> {
+    const e = this.engine();
+    this.running = true;
     this.pauseRequested = false;
-    const progressId = this.startProgress('Running forward through the trace');
+    this.cancelRequested = false;
+    this.expl = null;
+    const t0 = performance.now();
+    const startK = this.pos;
+    let progressId: string | null = null;
+    // k is the last record examined; the next one is k + dir.
+    let k = opts.dir > 0 ? (this.executed ? this.pos : this.pos - 1) : this.executed ? this.pos : -1;
+    let lastHcall = this.executed ? this.pos : -1;
     try {
-      let i = inclusive ? from : from + 1;
-      let n = 0;
+      if (opts.dir < 0 && k < 0) {
+        this.stopAtEntry('Already at the start of the trace');
+        return 'start';
+      }
       for (;;) {
-        if (i >= e.count && !e.ensure(i + 1)) break;
-        if (e.isHcall(i)) {
-          const b = this.hitAt(i);
-          if (b) {
-            this.seekTo(i, true);
-            this.stopAt(this.describeHit(b));
-            return;
+        const sliceEnd = performance.now() + SLICE_MS;
+        for (let n = 0; ; n++) {
+          if ((n & 127) === 127 && performance.now() > sliceEnd) break;
+          const next = k + opts.dir;
+          if (opts.dir > 0) {
+            if (next >= e.count && !e.explore()) {
+              if (e.error) {
+                this.reportTraceError();
+                return 'error';
+              }
+              if (lastHcall < 0) lastHcall = e.prevHcall(e.count);
+              this.stopAt(lastHcall, { reason: 'step', description: `End of trace: the last hcall (line ${e.line(lastHcall)}) has run` });
+              return 'end';
+            }
+          } else if (next < 0) {
+            this.stopAtEntry('Reached the start of the trace');
+            return 'start';
+          }
+          k = next;
+          if (!e.isHcall(k)) continue;
+          lastHcall = k;
+          if (opts.find) {
+            e.seek(k + 1);
+            if (opts.find.test(hcallResolver(e, k, true, () => e.explain(k)))) {
+              this.stopAt(k, { reason: 'step', description: `Found: ${opts.find.source} holds at line ${e.line(k)}` });
+              return `line ${e.line(k)}`;
+            }
+            continue;
+          }
+          const bp = this.hitAt(k);
+          if (bp) {
+            this.stopAt(k, this.describeHit(bp, k), [bp.id]);
+            return `line ${e.line(k)}`;
           }
         }
-        i++;
-        if (++n % SLICE === 0) {
-          this.updateProgress(progressId, e.bytesRead / Math.max(1, e.fileSize));
-          await new Promise((r) => setImmediate(r));
-          if (this.pauseRequested || this.cancelled.has(progressId)) {
-            const last = e.prevHcall(i);
-            this.seekTo(last, true);
-            this.stopAt({ reason: 'pause', description: `Paused at line ${e.line(last)}` });
-            return;
-          }
+        const elapsed = performance.now() - t0;
+        if (this.supportsProgress && elapsed > PROGRESS_AFTER_MS) {
+          const pct = opts.dir > 0 ? (k < e.count - 1 ? (100 * k) / Math.max(1, e.count) : (100 * e.bytesRead) / Math.max(1, e.fileSize)) : (100 * (startK - k)) / Math.max(1, startK);
+          const msg = `line ${e.line(Math.max(k, 0))}${opts.dir < 0 ? ' (backwards)' : ''}`;
+          if (!progressId) {
+            progressId = `hptrace-run-${Date.now()}`;
+            const ev = new ProgressStartEvent(progressId, opts.dir > 0 ? 'Replaying the trace' : 'Replaying the trace backwards', msg) as DebugProtocol.ProgressStartEvent;
+            ev.body.cancellable = true;
+            ev.body.percentage = pct;
+            this.sendEvent(ev);
+          } else this.sendEvent(new ProgressUpdateEvent(progressId, msg) as DebugProtocol.ProgressUpdateEvent);
+        }
+        await new Promise((r) => setImmediate(r));
+        if (!this.e || this.e !== e) throw new Cancelled();
+        if (this.pauseRequested || this.cancelRequested) {
+          const why = this.cancelRequested ? 'Cancelled' : 'Paused';
+          if (lastHcall >= 0) this.stopAt(lastHcall, { reason: 'pause', description: `${why} at line ${e.line(lastHcall)}` });
+          else this.stopAtEntry(why);
+          return why.toLowerCase();
         }
       }
-      if (e.error) {
-        const last = e.prevHcall(e.count);
-        this.seekTo(last, true);
-        this.sendEvent(new OutputEvent(`${e.error.message}\n`, 'stderr'));
-        this.stopAt({ reason: 'exception', description: `Malformed trace: ${e.error.message}`, text: e.error.message });
-        return;
-      }
-      // The end of the trace: stay on the last hcall, as a replay debugger with reverse steps should.
-      const last = e.prevHcall(e.count);
-      this.seekTo(last, true);
-      this.stopAt({ reason: 'step', description: `End of the trace (line ${e.line(last)}); step back or reverse continue from here` });
+    } catch (err) {
+      if (err instanceof Cancelled) return 'cancelled';
+      this.output(`hptrace: internal error while running: ${(err as Error).stack ?? err}`, 'stderr');
+      if (this.e === e && lastHcall >= 0) this.stopAt(lastHcall, { reason: 'exception', description: `internal error: ${(err as Error).message}` });
+      return 'error';
     } finally {
-      this.busy = false;
-      this.endProgress(progressId);
+      this.running = false;
+      if (progressId) this.sendEvent(new ProgressEndEvent(progressId));
     }
-  }
-
-  private async runBackward(from: number): Promise<void> {
-    const e = this.need();
-    this.busy = true;
-    this.pauseRequested = false;
-    const progressId = this.startProgress('Running backward through the trace');
-    try {
-      let n = 0;
-      for (let i = from - 1; i >= 0; i--) {
-        if (e.isHcall(i)) {
-          const b = this.hitAt(i);
-          if (b) {
-            this.seekTo(i, true);
-            this.stopAt(this.describeHit(b));
-            return;
-          }
-        }
-        if (++n % SLICE === 0) {
-          this.updateProgress(progressId, 1 - i / Math.max(1, from));
-          await new Promise((r) => setImmediate(r));
-          if (this.pauseRequested || this.cancelled.has(progressId)) {
-            const at = e.nextHcall(i - 1);
-            this.seekTo(at, true);
-            this.stopAt({ reason: 'pause', description: `Paused at line ${e.line(at)}` });
-            return;
-          }
-        }
-      }
-      const first = e.nextHcall(-1);
-      this.seekTo(first, false);
-      this.stopAt({ reason: 'entry', description: 'Reached the start of the trace: before the first hcall' });
-    } finally {
-      this.busy = false;
-      this.endProgress(progressId);
-    }
-  }
-
-  private startProgress(title: string): string {
-    const id = `hptrace-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-    if (this.clientProgress) {
-      this.progress = true;
-      this.sendEvent(new ProgressStartEvent(id, title, undefined));
-    }
-    return id;
-  }
-
-  private updateProgress(id: string, frac: number): void {
-    if (this.clientProgress) this.sendEvent(new ProgressUpdateEvent(id, `${Math.round(frac * 100)}%`));
-  }
-
-  private endProgress(id: string): void {
-    if (this.clientProgress) this.sendEvent(new ProgressEndEvent(id));
-    this.cancelled.delete(id);
-  }
-
-  private notBusy(): void {
-    if (this.busy) throw new Error('the adapter is running; pause first');
   }
 
   protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
     this.guard(response, () => {
-      this.need();
-      this.notBusy();
+      this.idle();
       response.body = { allThreadsContinued: true };
       this.sendResponse(response);
-      void this.runForward(this.pos, !this.executed);
+      void this.run({ dir: 1 });
     });
   }
 
   protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
     this.guard(response, () => {
-      this.need();
-      this.notBusy();
+      this.idle();
       this.sendResponse(response);
-      void this.runBackward(this.executed ? this.pos : this.pos);
+      void this.run({ dir: -1 });
     });
   }
 
   protected override nextRequest(response: DebugProtocol.NextResponse): void {
     this.guard(response, () => {
-      const e = this.need();
-      this.notBusy();
-      if (this.explainState) return this.stepExplain(response, +1);
-      if (!this.executed) {
-        this.seekTo(this.pos, true);
-      } else {
-        const n = e.nextHcall(this.pos);
-        if (n < 0) {
-          this.sendResponse(response);
-          this.stopAt({ reason: 'step', description: e.error ? `Malformed trace: ${e.error.message}` : 'End of the trace' });
-          return;
-        }
-        this.seekTo(n, true);
-      }
+      const e = this.idle();
       this.sendResponse(response);
-      this.stopAt({ reason: 'step', description: this.verdict() });
+      if (this.expl) return this.moveInExplanation(1);
+      if (!this.executed && this.pos >= 0) return this.stopAt(this.pos, this.stepInfo(this.pos));
+      const k = e.nextHcall(this.pos);
+      if (k < 0) {
+        if (e.error) return this.reportTraceError();
+        return this.report({ reason: 'step', description: 'End of trace: no hcall after this one' });
+      }
+      this.stopAt(k, this.stepInfo(k));
     });
+  }
+
+  private stepInfo(k: number): StopInfo {
+    const e = this.engine();
+    const r = e.ret(k);
+    const rec = e.hcall(k)!;
+    let d = `${rec.name} → ${r === RET_NONE ? 'not emulated' : returnCodeName(r)}`;
+    if (e.flags(k) & F.DIVERGED) d += ' (diverged from the recording)';
+    if (e.flags(k) & F.MADE_CACHEABLE) d += ' (made cacheable)';
+    return { reason: 'step', description: d };
   }
 
   protected override stepBackRequest(response: DebugProtocol.StepBackResponse): void {
     this.guard(response, () => {
-      const e = this.need();
-      this.notBusy();
-      if (this.explainState) return this.stepExplain(response, -1);
-      const p = this.executed ? e.prevHcall(this.pos) : -1;
-      if (p < 0) this.seekTo(e.nextHcall(-1), false);
-      else this.seekTo(p, true);
+      const e = this.idle();
       this.sendResponse(response);
-      this.stopAt({ reason: 'step', description: this.executed ? this.verdict() : 'Before the first hcall' });
+      if (this.expl) return this.moveInExplanation(-1);
+      if (!this.executed) return this.stopAtEntry('Already at the start of the trace');
+      const k = e.prevHcall(this.pos);
+      if (k < 0) return this.stopAtEntry('Stepped back to the start');
+      this.stopAt(k, this.stepInfo(k));
     });
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse): void {
     this.guard(response, () => {
-      this.need();
-      this.notBusy();
-      if (this.explainState) return this.stepExplain(response, +1);
-      if (!this.executed) this.seekTo(this.pos, true);
-      const res = this.full();
-      const checks = res?.checks?.checks ?? [];
-      if (checks.length === 0) {
-        this.sendResponse(response);
-        this.stopAt({ reason: 'step', description: `${this.hcallName(this.pos)} is not emulated: no checks to step into` });
-        return;
-      }
-      this.explainState = { checks, idx: 0, ret: res!.ret };
+      const e = this.idle();
       this.sendResponse(response);
-      this.stopInExplain();
+      if (this.expl) return this.moveInExplanation(1);
+      if (this.pos < 0 || !(e.flags(this.pos) & F.EMULATED)) return this.report({ reason: 'step', description: 'Nothing to step into: this hcall is not emulated' });
+      const res = e.explain(this.pos)!;
+      const rec = e.hcall(this.pos)!;
+      this.expl = new Explanation(this.pos, rec.line, rec.name, res, e.kernel);
+      if (!this.expl.checks.length) {
+        this.expl = null;
+        return this.report({ reason: 'step', description: 'This hcall evaluated no checks' });
+      }
+      this.stopInExplanation();
     });
   }
 
   protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void {
     this.guard(response, () => {
-      this.need();
-      this.explainState = null;
+      this.idle();
       this.sendResponse(response);
-      this.stopAt({ reason: 'step', description: this.verdict() });
+      if (this.expl) {
+        this.expl = null;
+        return this.report({ reason: 'step', description: 'Back in the trace' });
+      }
+      this.report({ reason: 'step', description: 'Already at the trace level' });
     });
   }
 
-  private stepExplain(response: DebugProtocol.Response, dir: number): void {
-    const x = this.explainState!;
-    x.idx += dir;
-    this.sendResponse(response);
-    if (x.idx < 0 || x.idx >= x.checks.length) {
-      this.explainState = null;
-      this.stopAt({ reason: 'step', description: this.verdict() });
-      return;
+  private moveInExplanation(d: 1 | -1): void {
+    const x = this.expl!;
+    x.cursor += d;
+    if (x.cursor < 0 || x.cursor >= x.checks.length) {
+      this.expl = null;
+      return this.report({ reason: 'step', description: 'Back in the trace' });
     }
-    this.stopInExplain();
+    this.stopInExplanation();
   }
 
-  private stopInExplain(): void {
-    const x = this.explainState!;
-    const c = x.checks[x.idx];
-    const keep = this.explainState;
-    this.stopAt({ reason: 'step', description: `${c.fn}: ${c.ok ? 'passes' : 'fails'} — ${c.detail}${c.result ? ` → ${c.result}` : ''}` });
-    this.explainState = keep;
+  private stopInExplanation(): void {
+    const x = this.expl!;
+    // report() clears the frames, not the explanation: it stays until a step leaves it.
+    this.report({ reason: 'step', description: x.describe() });
   }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
@@ -572,96 +625,104 @@ export class HptraceDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
-  protected override cancelRequest(response: DebugProtocol.CancelResponse, args: DebugProtocol.CancelArguments): void {
-    if (args.progressId) this.cancelled.add(args.progressId);
-    else this.pauseRequested = true;
+  protected override cancelRequest(response: DebugProtocol.CancelResponse): void {
+    if (this.running) this.cancelRequested = true;
     this.sendResponse(response);
   }
 
-  // ---- goto ----------------------------------------------------------------------------------
+  // ---- goto ------------------------------------------------------------------------------
 
-  /** Record index of the hcall on a line, reading on until the line if needed; -1 when none. */
-  private hcallAtLine(line: number): number {
-    const e = this.need();
-    while (e.lastLine < line && e.explore()) {
-      /* read on */
+  /** The hcall record on `line`, or the first one after it, exploring (in slices) as far as needed. */
+  private async recordForLine(line: number): Promise<number> {
+    const e = this.engine();
+    while (!e.complete && e.lastLine < line) {
+      const end = performance.now() + SLICE_MS;
+      while (e.lastLine < line && performance.now() < end && e.explore());
+      if (e.lastLine < line && !e.complete) await new Promise((r) => setImmediate(r));
+      if (this.e !== e) throw new Error('the session was restarted');
     }
-    const i = e.recordAtLine(line);
-    return i >= 0 && e.isHcall(i) ? i : -1;
+    let k = e.recordAtLine(line);
+    if (k < 0) {
+      // Not a record line: take the next record after it.
+      for (k = 0; k < e.count && e.line(k) < line; k++);
+      if (k >= e.count) return -1;
+    }
+    return e.isHcall(k) ? k : e.nextHcall(k);
   }
 
   protected override gotoTargetsRequest(response: DebugProtocol.GotoTargetsResponse, args: DebugProtocol.GotoTargetsArguments): void {
-    this.guard(response, () => {
-      const i = this.hcallAtLine(args.line);
-      response.body = { targets: i < 0 ? [] : [{ id: i + 1, label: `line ${args.line}: ${this.hcallName(i)}`, line: args.line }] };
+    this.guard(response, async () => {
+      const e = this.idle();
+      const k = await this.recordForLine(args.line);
+      response.body = { targets: k < 0 ? [] : [{ id: k + 1, label: `line ${e.line(k)}: ${e.hcall(k)!.name}`, line: e.line(k) }] };
       this.sendResponse(response);
     });
   }
 
   protected override gotoRequest(response: DebugProtocol.GotoResponse, args: DebugProtocol.GotoArguments): void {
     this.guard(response, () => {
-      const e = this.need();
-      this.notBusy();
-      const i = args.targetId - 1;
-      if (!Number.isInteger(i) || i < 0 || i >= e.count || !e.isHcall(i)) throw new Error(`goto: unknown target ${args.targetId}`);
-      this.seekTo(i, true);
+      const e = this.idle();
+      const k = args.targetId - 1;
+      if (!Number.isInteger(k) || k < 0 || k >= e.count || !e.isHcall(k)) throw new Error(`goto: unknown target ${args.targetId}; ask gotoTargets for a line first`);
       this.sendResponse(response);
-      this.sendEvent(new ContinuedEvent(this.threadOf(i), true));
-      this.stopAt({ reason: 'goto', description: `Jumped to line ${e.line(i)}: ${this.verdict()}` });
+      this.stopAt(k, { reason: 'goto', description: `Jumped to line ${e.line(k)}: ${this.stepInfo(k).description}` });
     });
   }
 
-  // ---- breakpoints ---------------------------------------------------------------------------
+  // ---- breakpoints -----------------------------------------------------------------------
 
-  /** Lines holding hcalls, for breakpoint verification; read from the file text (cached by size). */
-  private hcallLines(path: string): Set<number> | null {
-    try {
-      const st = fs.statSync(path);
-      if (st.size > 64 << 20) return null;
-      if (this.hcallLinesCache && this.hcallLinesCache.size === st.size) return this.hcallLinesCache.lines;
-      const lines = new Set<number>();
-      fs.readFileSync(path, 'utf8')
-        .split('\n')
-        .forEach((l, k) => {
-          if (/^\s*hcall\b/.test(l)) lines.add(k + 1);
-        });
-      this.hcallLinesCache = { size: st.size, lines };
-      return lines;
-    } catch {
-      return null;
-    }
+  /** For each asked line: whether it holds an hcall record (read from the file, not the index). */
+  private hcallLines(file: string, lines: number[]): Set<number> {
+    const want = new Set(lines);
+    const max = Math.max(0, ...lines);
+    const out = new Set<number>();
+    if (!max || !fs.existsSync(file)) return out;
+    forEachLine(file, (text, no) => {
+      if (no > max) return false;
+      if (want.has(no) && /^\s*hcall(\s|$)/.test(text)) out.add(no);
+    });
+    return out;
+  }
+
+  private isTrace(p: string | undefined): boolean {
+    return !!p && (!this.launchArgs || path.resolve(p) === path.resolve(this.launchArgs.trace));
   }
 
   protected override breakpointLocationsRequest(response: DebugProtocol.BreakpointLocationsResponse, args: DebugProtocol.BreakpointLocationsArguments): void {
     this.guard(response, () => {
-      const lines = this.hcallLines(args.source.path ?? '');
+      const p = args.source.path;
       const end = args.endLine ?? args.line;
-      const out: DebugProtocol.BreakpointLocation[] = [];
-      for (let l = args.line; l <= end; l++) if (!lines || lines.has(l)) out.push({ line: l });
-      response.body = { breakpoints: out };
+      const lines = Array.from({ length: Math.max(0, Math.min(end - args.line + 1, 100000)) }, (_x, k) => args.line + k);
+      const ok = p && this.isTrace(p) ? this.hcallLines(p, lines) : new Set<number>();
+      response.body = { breakpoints: [...ok].sort((a, b) => a - b).map((line) => ({ line })) };
       this.sendResponse(response);
     });
   }
 
   protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     this.guard(response, () => {
-      const lines = this.hcallLines(args.source.path ?? '');
-      this.bps.lines.clear();
-      const result: DebugProtocol.Breakpoint[] = [];
-      for (const sb of args.breakpoints ?? []) {
+      const p = args.source.path;
+      const asked = args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }) as DebugProtocol.SourceBreakpoint);
+      const trace = this.isTrace(p);
+      const ok = p && trace ? this.hcallLines(p, asked.map((b) => b.line)) : new Set<number>();
+      this.bps.lines = new Map();
+      const result: DebugProtocol.Breakpoint[] = asked.map((b) => {
         const id = this.bps.newId();
-        if (lines && !lines.has(sb.line)) {
-          result.push({ id, verified: false, line: sb.line, message: 'not an hcall line: breakpoints stop at hcall records' });
-          continue;
+        const bp = new Breakpoint(false, b.line) as DebugProtocol.Breakpoint;
+        bp.id = id;
+        if (!trace) bp.message = 'not the trace being debugged';
+        else if (!ok.has(b.line)) bp.message = 'not an hcall record: breakpoints go on hcall lines';
+        else {
+          try {
+            const guard = makeGuard(b.condition, b.hitCondition, b.logMessage);
+            this.bps.lines.set(b.line, { id, kind: 'line', guard, label: `line ${b.line}`, line: b.line });
+            bp.verified = true;
+          } catch (err) {
+            bp.message = (err as Error).message;
+          }
         }
-        try {
-          const guard = makeGuard(sb.condition, sb.hitCondition, sb.logMessage);
-          this.bps.lines.set(sb.line, { id, kind: 'line', guard, label: `line ${sb.line}`, line: sb.line });
-          result.push({ id, verified: true, line: sb.line });
-        } catch (err) {
-          result.push({ id, verified: false, line: sb.line, message: (err as Error).message });
-        }
-      }
+        return bp;
+      });
       response.body = { breakpoints: result };
       this.sendResponse(response);
     });
@@ -670,70 +731,55 @@ export class HptraceDebugSession extends LoggingDebugSession {
   protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
     this.guard(response, () => {
       this.bps.functions = [];
-      const result: DebugProtocol.Breakpoint[] = [];
-      for (const fb of args.breakpoints) {
-        const id = this.bps.newId();
-        try {
-          const n = Breakpoints.hcallOf(fb.name);
-          this.bps.functions.push({ id, kind: 'function', guard: makeGuard(fb.condition, fb.hitCondition), label: Breakpoints.hcallLabel(n), hcall: n });
-          result.push({ id, verified: true });
-        } catch (err) {
-          result.push({ id, verified: false, message: (err as Error).message });
-        }
-      }
-      response.body = { breakpoints: result };
+      response.body = {
+        breakpoints: args.breakpoints.map((b) => {
+          const id = this.bps.newId();
+          try {
+            const n = Breakpoints.hcallOf(b.name);
+            this.bps.functions.push({ id, kind: 'function', guard: makeGuard(b.condition, b.hitCondition), label: Breakpoints.hcallLabel(n), hcall: n });
+            return { id, verified: true };
+          } catch (err) {
+            return { id, verified: false, message: (err as Error).message };
+          }
+        }),
+      };
       this.sendResponse(response);
     });
   }
 
   protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
     this.guard(response, () => {
-      const list = [...(args.filters ?? []).map((f) => ({ filter: f })), ...(args.filterOptions ?? []).map((o) => ({ filter: o.filterId, condition: o.condition }))];
-      const bad = list.find((x) => !FILTERS.some((f) => f.filter === x.filter));
-      if (bad) throw new Error(`unknown exception filter ${bad.filter}`);
-      const result: DebugProtocol.Breakpoint[] = [];
-      try {
-        this.bps.setExceptions(list);
-        for (let k = 0; k < list.length; k++) result.push({ verified: true });
-      } catch (err) {
-        throw new Error(`exception filter condition: ${(err as Error).message}`);
+      const list: { filter: string; condition?: string }[] = [...(args.filters ?? []).map((f) => ({ filter: f })), ...(args.filterOptions ?? []).map((o) => ({ filter: o.filterId, condition: o.condition }))];
+      const results: DebugProtocol.Breakpoint[] = [];
+      const good: { filter: string; condition?: string }[] = [];
+      for (const x of list) {
+        if (!FILTERS.some((f) => f.filter === x.filter)) {
+          results.push({ verified: false, message: `unknown filter ${x.filter}` });
+          continue;
+        }
+        try {
+          makeGuard(x.condition);
+          good.push(x);
+          results.push({ verified: true });
+        } catch (err) {
+          results.push({ verified: false, message: (err as Error).message });
+        }
       }
-      response.body = { breakpoints: result };
-      this.sendResponse(response);
-    });
-  }
-
-  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
-    this.guard(response, () => {
-      const e = this.need();
-      if (this.pos < 0) throw new Error('no current hcall');
-      const ret = e.ret(this.pos);
-      const retName = ret === RET_NONE ? 'not emulated' : returnCodeName(ret);
-      const res = this.full();
-      const c = res?.checks ? decidingCheck(res.checks.checks, ret === 0) : undefined;
-      const rec = e.hcall(this.pos)!;
-      const div = res ? divergenceDetails(rec, res) : [];
-      const filter = this.lastStop?.bp?.filter ?? retName;
-      const why =
-        filter === 'divergence' ? `the emulation differs from the recording: ${div.join('; ')}` : filter === 'made-cacheable' ? `RAM mapped non-cacheable by the guest was made cacheable (${c?.detail ?? ''})` : (c?.detail ?? '');
-      response.body = {
-        exceptionId: filter === 'divergence' || filter === 'made-cacheable' ? filter : retName,
-        description: `${this.hcallName(this.pos)} → ${retName} at line ${e.line(this.pos)}: ${why}`,
-        breakMode: 'always',
-        details: { message: c ? `${c.fn}: ${c.detail}` : why, typeName: retName, stackTrace: res?.checks?.checks.map((x) => `${x.ok ? '  ok ' : 'FAIL '} ${x.fn}: ${x.detail}`).join('\n') },
-      };
+      this.clientFilters = good;
+      this.bps.setExceptions(good);
+      response.body = { breakpoints: results };
       this.sendResponse(response);
     });
   }
 
   protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
     this.guard(response, () => {
-      let info: { dataId: string; description: string } | undefined;
-      if (args.variablesReference) info = this.vars.dataIdOf(args.variablesReference, args.name);
-      else if (/^(hpt:\d+|slot_phys:\d+:\d+)$/.test(args.name)) info = { dataId: args.name, description: args.name };
-      response.body = info
-        ? { dataId: info.dataId, description: info.description, accessTypes: ['write'], canPersist: true }
-        : { dataId: null, description: 'only slot_phys entries and HPT slots can be watched' };
+      let found: { dataId: string; description: string } | undefined;
+      if (args.variablesReference) found = this.vars.dataIdOf(args.variablesReference, args.name);
+      else found = dataIdOfExpression(args.name);
+      response.body = found
+        ? { dataId: found.dataId, description: `${found.description} changes`, accessTypes: ['write'], canPersist: true }
+        : { dataId: null, description: `${args.name} cannot be watched: data breakpoints go on an HPT slot or a slot_phys entry (e.g. hpt[0x100], slot_phys[0][0x10])` };
       this.sendResponse(response);
     });
   }
@@ -741,90 +787,139 @@ export class HptraceDebugSession extends LoggingDebugSession {
   protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
     this.guard(response, () => {
       this.bps.data = [];
-      const result: DebugProtocol.Breakpoint[] = [];
-      for (const d of args.breakpoints) {
-        const id = this.bps.newId();
-        const h = /^hpt:(\d+)$/.exec(d.dataId);
-        const s = /^slot_phys:(\d+):(\d+)$/.exec(d.dataId);
-        try {
-          const guard = makeGuard(d.condition, d.hitCondition);
-          if (h) this.bps.data.push({ id, kind: 'data', guard, label: `HPT[${hexn(Number(h[1]))}]`, watch: { kind: 'hpt', index: Number(h[1]) } });
-          else if (s) this.bps.data.push({ id, kind: 'data', guard, label: `slot_phys[${s[1]}][${hexn(Number(s[2]))}]`, watch: { kind: 'slot_phys', slot: Number(s[1]), index: Number(s[2]) } });
-          else throw new Error(`unknown dataId ${d.dataId}`);
-          result.push({ id, verified: true });
-        } catch (err) {
-          result.push({ id, verified: false, message: (err as Error).message });
-        }
-      }
-      response.body = { breakpoints: result };
+      response.body = {
+        breakpoints: args.breakpoints.map((b) => {
+          const id = this.bps.newId();
+          const m = /^hpt:(\d+)$/.exec(b.dataId) ?? /^slot_phys:(\d+):(\d+)$/.exec(b.dataId);
+          if (!m) return { id, verified: false, message: `unknown data id ${b.dataId}` };
+          try {
+            const guard = makeGuard(b.condition, b.hitCondition);
+            const watch = m.length === 2 ? { kind: 'hpt' as const, index: Number(m[1]) } : { kind: 'slot_phys' as const, slot: Number(m[1]), index: Number(m[2]) };
+            const label = watch.kind === 'hpt' ? `HPT[${hexn(watch.index)}]` : `slot_phys[${watch.slot}][${hexn(watch.index)}]`;
+            this.bps.data.push({ id, kind: 'data', guard, label, watch });
+            return { id, verified: true, description: label };
+          } catch (err) {
+            return { id, verified: false, message: (err as Error).message };
+          }
+        }),
+      };
       this.sendResponse(response);
     });
   }
 
-  // ---- threads, stack, scopes, variables -----------------------------------------------------
+  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
+    this.guard(response, () => {
+      if (!this.lastStop?.exception) throw new Error('not stopped on an exception');
+      response.body = this.lastStop.exception;
+      this.sendResponse(response);
+    });
+  }
+
+  // ---- state -----------------------------------------------------------------------------
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
     const vcpus = this.e ? [...this.e.vcpus].sort((a, b) => a - b) : [];
-    if (vcpus.length === 0) vcpus.push(0);
+    if (!vcpus.length) vcpus.push(0);
     response.body = { threads: vcpus.map((v) => new Thread(v + 1, `vcpu ${v}`)) };
     this.sendResponse(response);
   }
 
+  private traceSource(): Source {
+    const f = this.engine().file;
+    return new Source(path.basename(f), this.convertDebuggerPathToClient(f));
+  }
+
+  private frameId(info: FrameInfo): number {
+    const id = this.nextFrame++;
+    this.frames.set(id, info);
+    return id;
+  }
+
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
     this.guard(response, () => {
-      const e = this.need();
-      const frames: StackFrame[] = [];
-      if (this.pos >= 0 && this.threadOf(this.pos) === args.threadId) {
-        const x = this.explainState;
-        if (x) {
-          const c = x.checks[x.idx];
-          const f = new StackFrame(1000 + x.idx, `${c.fn}${c.ok ? '' : ' ✗'}`, new Source(c.fn, undefined, sourceReferenceOf(c.fn), undefined, 'hptrace-explain'), lineOfCheck(c.id), 1);
-          frames.push(f);
+      const e = this.idle();
+      const frames: DebugProtocol.StackFrame[] = [];
+      const current = this.threadOf(this.pos);
+      if (args.threadId === current || this.pos < 0) {
+        if (this.expl && this.pos >= 0) {
+          for (const f of this.expl.frames()) {
+            const ref = this.sourceRef(this.expl, f.fn);
+            const sf = new StackFrame(this.frameId({ record: this.pos, executed: true, explainFn: f.fn }), f.fn, new Source(`${f.fn}.c`, undefined, ref, 'hptrace explanation'), f.line, 1) as DebugProtocol.StackFrame;
+            frames.push(sf);
+          }
         }
-        const ret = this.executed ? e.ret(this.pos) : RET_NONE;
-        const name = `${this.hcallName(this.pos)}${this.executed ? ` → ${ret === RET_NONE ? 'not emulated' : returnCodeName(ret)}` : ' (not run yet)'}`;
-        frames.push(new StackFrame(1, name, new Source(e.file.split('/').pop()!, e.file), e.line(this.pos), 1));
+        if (this.pos >= 0) {
+          const rec = e.hcall(this.pos)!;
+          const r = e.ret(this.pos);
+          const name = this.executed ? `${rec.name} → ${r === RET_NONE ? 'not emulated' : returnCodeName(r)}` : `${rec.name} (not executed yet)`;
+          frames.push(new StackFrame(this.frameId({ record: this.pos, executed: this.executed }), name, this.traceSource(), rec.line, 1));
+        } else {
+          frames.push(new StackFrame(this.frameId({ record: -1, executed: false }), 'no hcall', this.traceSource(), Math.max(1, e.lastLine), 1));
+        }
+      } else {
+        // Another vcpu: its latest hcall at or before the current position.
+        const vcpu = args.threadId - 1;
+        let k = this.executed ? this.pos : this.pos - 1;
+        while (k >= 0 && !(e.isHcall(k) && e.vcpu(k) === vcpu)) k--;
+        if (k >= 0) frames.push(new StackFrame(this.frameId({ record: k, executed: true }), `${e.hcall(k)!.name} (earlier, vcpu ${vcpu})`, this.traceSource(), e.line(k), 1));
+        else frames.push(new StackFrame(this.frameId({ record: -1, executed: false }), `vcpu ${vcpu}: no hcall yet`));
       }
-      response.body = { stackFrames: frames, totalFrames: frames.length };
+      const start = args.startFrame ?? 0;
+      const sliced = frames.slice(start, args.levels ? start + args.levels : undefined);
+      response.body = { stackFrames: sliced, totalFrames: frames.length };
       this.sendResponse(response);
     });
   }
 
+  private sourceRef(expl: Explanation, fn: string): number {
+    for (const [ref, s] of this.sources) if (s.expl === expl && s.fn === fn) return ref;
+    const ref = this.nextSource++;
+    this.sources.set(ref, { expl, fn });
+    return ref;
+  }
+
   protected override sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
     this.guard(response, () => {
-      const fn = fnOfReference(args.sourceReference ?? args.source?.sourceReference ?? 0);
-      if (!fn) throw new Error(`unknown source reference ${args.sourceReference}`);
-      response.body = { content: sourceText(fn), mimeType: 'text/x-c' };
+      const ref = args.source?.sourceReference ?? args.sourceReference;
+      const s = this.sources.get(ref);
+      if (!s) throw new Error(`unknown sourceReference ${ref}`);
+      response.body = { content: s.expl.text(s.fn as never), mimeType: 'text/x-c' };
       this.sendResponse(response);
     });
   }
 
   protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     this.guard(response, () => {
-      this.need();
-      if (args.frameId !== 1 && args.frameId < 1000) throw new Error(`unknown frame ${args.frameId}`);
-      const v = this.view();
-      const scope = (name: string, kids: () => VNode[], expensive = false) => {
-        const s = new Scope(name, this.vars.add({ name, value: '', children: kids }), expensive) as DebugProtocol.Scope;
-        return s;
-      };
+      const e = this.idle();
+      const f = this.frames.get(args.frameId);
+      if (!f) throw new Error(`unknown frameId ${args.frameId}`);
+      const view: StopView = { e, pos: f.record, executed: f.executed, full: () => (f.record === this.pos ? this.fullResult() : e.explain(f.record)) };
       const scopes: DebugProtocol.Scope[] = [];
-      if (args.frameId >= 1000 && this.explainState) {
-        const x = this.explainState;
-        scopes.push(
-          scope('Check', () => {
-            const c = x.checks[x.idx];
-            return [
-              { name: 'function', value: c.fn },
-              { name: 'outcome', value: c.ok ? (c.note ? `passes (${c.note})` : 'passes') : 'fails' },
-              { name: 'values', value: c.detail },
-              ...(c.result ? [{ name: 'result', value: c.result }] : []),
-              { name: 'all checks', value: `${x.checks.length}`, children: () => x.checks.map((k, n) => ({ name: `${n}${n === x.idx ? ' ←' : ''} ${k.fn}`, value: `${k.ok ? 'ok' : 'FAIL'}: ${k.detail}` })) },
-            ];
-          }),
-        );
+      const add = (name: string, build: () => VNode[], expensive = false, hint?: string) => {
+        const s = new Scope(name, this.vars.add({ name, value: '', children: build }), expensive) as DebugProtocol.Scope;
+        if (hint) s.presentationHint = hint as never;
+        scopes.push(s);
+      };
+      if (f.explainFn && this.expl) {
+        const x = this.expl;
+        const c = x.current;
+        add('check', () => [
+          leaf('check', c.id),
+          leaf('function', c.fn),
+          leaf('outcome', c.ok ? 'passed' : 'failed'),
+          leaf('detail', c.detail),
+          ...(c.result ? [leaf('result', c.result)] : []),
+          ...(c.note ? [leaf('note', c.note)] : []),
+          leaf('deciding', x.deciding === c ? 'yes' : `no (deciding: ${x.deciding?.id ?? '-'})`),
+        ], false, 'locals');
       }
-      scopes.push(scope('hcall', () => hcallScope(v)), scope('memslot', () => memslotScope(v)), scope('slot_phys', () => slotPhysScope(v)), scope('PTEG', () => ptegScope(v)), scope('machine', () => machineScope(v), true));
+      if (f.record >= 0) {
+        add('hcall', () => hcallScope(view), false, 'arguments');
+        add('memslot', () => memslotScope(view));
+        add('slot_phys entry', () => slotPhysScope(view));
+        add('PTEG', () => ptegScope(view));
+      }
+      add('machine', () => machineScope(view), false, 'registers');
       response.body = { scopes };
       this.sendResponse(response);
     });
@@ -832,148 +927,66 @@ export class HptraceDebugSession extends LoggingDebugSession {
 
   protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
     this.guard(response, () => {
+      this.idle();
       response.body = { variables: this.vars.variables(args.variablesReference, args) };
       this.sendResponse(response);
     });
   }
 
-  // ---- evaluate ------------------------------------------------------------------------------
-
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
-    this.guard(response, () => {
-      const text = (args.expression ?? '').trim();
-      if (!text) throw new Error('empty expression');
-      if (args.context === 'repl') {
-        const cmd = this.replCommand(text);
-        if (cmd) {
-          response.body = cmd;
-          this.sendResponse(response);
-          return;
-        }
+    this.guard(response, async () => {
+      if (this.running) throw new Error('the replay is running; pause it first');
+      const cmd = evaluateText(args.expression, args.context, this.e?.m ?? null, this.resolver());
+      if (cmd.kind === 'text') {
+        response.body = { result: cmd.text, variablesReference: 0 };
+      } else if (cmd.kind === 'node') {
+        const n = cmd.node;
+        response.body = { result: n.value, variablesReference: n.children || n.indexed ? this.vars.add(n) : 0 };
+        if (n.indexed) response.body.indexedVariables = n.indexed.count;
+      } else if (cmd.kind === 'find') {
+        this.engine();
+        const x = Expr.parse(cmd.condition);
+        const where = await this.run({ dir: 1, find: x });
+        response.body = { result: where.startsWith('line') ? `found at ${where}` : `not found (${where})`, variablesReference: 0 };
+      } else {
+        const e = this.engine();
+        const k = await this.recordForLine(cmd.line);
+        if (k < 0) throw new Error(`goto: no hcall at or after line ${cmd.line}`);
+        this.stopAt(k, { reason: 'goto', description: `Jumped to line ${e.line(k)}: ${this.stepInfo(k).description}` });
+        response.body = { result: `at line ${e.line(k)}`, variablesReference: 0 };
       }
-      const num = /^(0x[0-9a-f]+|\d+)$/i.test(text) ? parseU64(text) : undefined;
-      if (num) {
-        response.body = this.decodeResult(text);
-        this.sendResponse(response);
-        return;
-      }
-      const e = this.need();
-      if (this.pos < 0) throw new Error('no current hcall');
-      const v = Expr.parse(text).evaluate(hcallResolver(e, this.pos, this.executed, () => this.full()));
-      if (v === undefined) throw new ExprError(`unknown name in ${text}`);
-      const node = this.exprNode(text, v);
-      response.body = { result: node.value, variablesReference: node.children ? this.vars.add(node) : 0 };
       this.sendResponse(response);
     });
   }
 
-  /** A value of an HPTE-word name gets its decoding as children. */
-  private exprNode(text: string, v: bigint | typeof NONE): VNode {
-    if (v === NONE) return { name: text, value: '(none)' };
-    const kind = /^(pteh|avpn|hpte\.v)$/.test(text) ? 'v' : /^(ptel|hpte\.r|hpte\.guest_r)$/.test(text) ? 'r' : /^slot_phys$/.test(text) ? 'slot_phys' : null;
-    const shown = showValue(v);
-    if (!kind || v < 0n) return { name: text, value: shown };
-    const hi = Number(v >> 32n);
-    const lo = Number(v & 0xffffffffn);
-    const ctx = this.e ? { pageSize: this.e.m.pageSize, arch206: this.e.m.arch206 } : DEFAULT_CONTEXT;
-    return {
-      name: text,
-      value: `${shown}  (${kind === 'v' ? summarizeV({ hi, lo }) : kind === 'r' ? summarizeR({ hi, lo }) : summarizeSlotPhys({ hi, lo }, ctx.pageSize)})`,
-      children: () => decodeWord({ hi, lo }, kind, ctx).map((f) => ({ name: f.field.name, value: `${hexOf(f.value.hi, f.value.lo)}  ${f.meaning}` })),
-    };
-  }
-
-  private decodeResult(text: string): { result: string; variablesReference: number } {
-    const v = parseU64(text)!;
-    const ctx = this.e ? { pageSize: this.e.m.pageSize, arch206: this.e.m.arch206 } : DEFAULT_CONTEXT;
-    const node: VNode = {
-      name: text,
-      value: `${hexOf(v.hi, v.lo)}  as v: ${summarizeV(v)} | as r: ${summarizeR(v)} | as slot_phys: ${summarizeSlotPhys(v, ctx.pageSize)}`,
-      children: () =>
-        (['v', 'r', 'slot_phys'] as const).map((k) => ({
-          name: `as ${k}`,
-          value: k === 'v' ? summarizeV(v) : k === 'r' ? summarizeR(v) : summarizeSlotPhys(v, ctx.pageSize),
-          children: () => decodeWord(v, k, ctx).map((f) => ({ name: f.field.name, value: `${hexOf(f.value.hi, f.value.lo)}  ${f.meaning}`, type: `bits ${f.bits}` })),
-        })),
-    };
-    return { result: node.value, variablesReference: this.vars.add(node) };
-  }
-
-  /** Debug console commands: decode, hpt, memslot, find, goto, help. */
-  private replCommand(text: string): { result: string; variablesReference: number } | null {
-    const [cmd, ...rest] = text.split(/\s+/);
-    const arg = rest.join(' ');
-    switch (cmd) {
-      case 'help':
-        return { result: `commands: decode VALUE | hpt INDEX | memslot ID | find CONDITION | goto LINE | help; or an expression.\n${NAMES_HELP}`, variablesReference: 0 };
-      case 'decode':
-        if (!parseU64(arg)) throw new Error('decode VALUE: expected a 64-bit number');
-        return this.decodeResult(arg);
-      case 'hpt': {
-        const e = this.need();
-        const idx = parseU64(arg);
-        if (!idx || idx.hi !== 0 || idx.lo >= e.m.hptEntries) throw new Error(`hpt INDEX: expected an index below ${hexn(e.m.hptEntries)}`);
-        const node = hptSlotNode(e.m, idx.lo, `HPT[${hexn(idx.lo)}]`);
-        return { result: node.value, variablesReference: this.vars.add(node) };
-      }
-      case 'memslot': {
-        const e = this.need();
-        const s: Memslot | null | undefined = e.m.memslots[Number(arg)];
-        if (!/^\d+$/.test(arg) || !s) throw new Error(`memslot ID: no memslot ${arg}`);
-        const node = memslotNode(e.m, s);
-        return { result: node.value, variablesReference: this.vars.add(node) };
-      }
-      case 'find': {
-        const e = this.need();
-        const x = Expr.parse(arg);
-        for (let i = e.nextHcall(this.pos); i >= 0; i = e.nextHcall(i)) {
-          e.seek(i + 1);
-          if (x.test(hcallResolver(e, i, true, () => e.explain(i)))) {
-            e.seek(this.executed ? this.pos + 1 : this.pos);
-            return { result: `line ${e.line(i)}: ${this.hcallName(i)} → ${e.ret(i) === RET_NONE ? 'not emulated' : returnCodeName(e.ret(i))}  (goto ${e.line(i)} to go there)`, variablesReference: 0 };
-          }
-        }
-        e.seek(this.executed ? this.pos + 1 : this.pos);
-        return { result: 'no later hcall matches', variablesReference: 0 };
-      }
-      case 'goto': {
-        const line = Number(arg);
-        const i = Number.isInteger(line) ? this.hcallAtLine(line) : -1;
-        if (i < 0) throw new Error(`goto LINE: line ${arg} holds no hcall`);
-        this.seekTo(i, true);
-        setImmediate(() => this.stopAt({ reason: 'goto', description: `Jumped to line ${line}: ${this.verdict()}` }));
-        return { result: `jumped to line ${line}`, variablesReference: 0 };
-      }
-    }
-    return null;
-  }
-
-  // ---- hptrace's own requests for the extension's views --------------------------------------
+  // ---- custom requests for the extension's views ----------------------------------------
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     this.guard(response, () => {
-      if (command === P.REQUEST_MACHINE_STATE) response.body = this.machineState();
-      else if (command === P.REQUEST_SLOT_PHYS) response.body = this.slotPhys(args as P.SlotPhysArgs);
-      else throw new Error(`unknown request ${command}`);
+      if (command === REQUEST_MACHINE_STATE) {
+        response.body = this.machineState();
+      } else if (command === REQUEST_SLOT_PHYS) {
+        response.body = this.slotPhys(args as SlotPhysArgs);
+      } else throw new Error(`unknown request ${command}`);
       this.sendResponse(response);
     });
   }
 
-  private machineState(): P.MachineStateResponse {
-    const e = this.need();
+  private machineState(): MachineStateResponse {
+    const e = this.idle();
     const m = e.m;
-    const ps = m.pageSize;
-    const memslots = m.memslots
-      .filter((s): s is Memslot => !!s)
+    const memslots: MemslotInfo[] = m.memslots
+      .filter((s): s is NonNullable<typeof s> => !!s)
       .map((s) => {
-        const v = m.vmas.find((x) => x.start <= s.userspaceAddr && s.userspaceAddr < x.end) ?? null;
-        const hasIo = s.physp.scan((_i, w, b) => (w[b + 1] & 0x60) !== 0, 0, 1).length > 0;
+        const v = vmaAt(m, s.userspaceAddr);
+        const gpa = s.baseGfn * m.pageSize;
+        const io = s.physp.scan((_i, w, b) => (w[b + 1] & 0x60) !== 0, 0, 1).length > 0;
         return {
           id: s.id,
           baseGfn: hexn(s.baseGfn),
           npages: hexn(s.npages),
-          gpaStart: hexn(s.baseGfn * ps),
-          gpaEnd: hexn((s.baseGfn + s.npages) * ps),
+          gpaStart: hexn(gpa),
+          gpaEnd: hexn(gpa + s.npages * m.pageSize),
           hva: hexn(s.userspaceAddr),
           flags: hexn(s.flags),
           line: s.line,
@@ -982,58 +995,64 @@ export class HptraceDebugSession extends LoggingDebugSession {
                 type: v.type,
                 start: hexn(v.start),
                 end: hexn(v.end),
-                pageSize: v.type === 'anon' ? v.pageSize : undefined,
-                pfn: v.type === 'anon' ? hexn(v.pfn) : undefined,
-                pgoff: v.type === 'pfnmap' ? hexn(v.pgoff) : undefined,
-                cache: v.type === 'pfnmap' ? (['none', 'I', 'W', 'IW'][(v.cache & 0x20 ? 1 : 0) + (v.cache & 0x40 ? 2 : 0)] as string) : undefined,
+                ...(v.type === 'anon' ? { pageSize: v.pageSize, pfn: hexn(v.pfn) } : {}),
+                ...(v.type === 'pfnmap' ? { pgoff: hexn(v.pgoff), cache: CACHE_MODES.find((c) => c.bits === v.cache)?.name ?? 'none' } : {}),
                 line: v.line,
               }
             : null,
           slotPhysCount: s.physp.nonZeroCount,
-          hasIo,
+          hasIo: io,
         };
       });
-    const i = this.pos;
-    const ret = i >= 0 && this.executed ? e.ret(i) : RET_NONE;
+    const rec = this.pos >= 0 ? e.hcall(this.pos) : null;
+    const r = this.pos >= 0 ? e.ret(this.pos) : RET_NONE;
     return {
-      record: i,
-      line: i >= 0 ? e.line(i) : 0,
-      hcall: i >= 0 ? { name: this.hcallName(i), ret: ret === RET_NONE ? null : returnCodeName(ret), line: e.line(i) } : null,
-      cpu: m.arch206 ? 'power7' : 'ppc970',
+      record: this.pos,
+      line: this.pos >= 0 ? e.line(this.pos) : 0,
+      hcall: rec ? { name: rec.name, ret: this.executed && r !== RET_NONE ? returnCodeName(r) : null, line: rec.line } : null,
+      cpu: (CPUS.find((c) => c.arch206 === m.arch206)?.name ?? 'power7') as 'power7' | 'ppc970',
       kernel: m.kernel,
-      pageSize: ps,
+      pageSize: m.pageSize,
       hptOrder: m.hptOrder,
-      validHptes: countValid(m),
+      validHptes: m.hpt.scan((_i, w, b) => (w[b + 1] & 1) !== 0).length,
       memslots,
-      current: { slot: i >= 0 ? e.slot(i) : -1, physIndex: i >= 0 ? e.physIndex(i) : -1, hptIndex: i >= 0 ? e.hptIndex(i) : -1 },
+      current: this.pos >= 0 ? { slot: e.slot(this.pos), physIndex: e.physIndex(this.pos), hptIndex: e.hptIndex(this.pos) } : { slot: -1, physIndex: -1, hptIndex: -1 },
     };
   }
 
-  private slotPhys(args: P.SlotPhysArgs): P.SlotPhysResponse {
-    const e = this.need();
+  private slotPhys(args: SlotPhysArgs): SlotPhysResponse {
+    const e = this.idle();
     const m = e.m;
-    const s = m.memslots[args?.slot];
-    if (!s) throw new Error(`no memslot ${args?.slot}`);
-    const start = Math.max(0, args.start ?? 0);
-    const count = Math.min(Math.max(1, args.count ?? 256), 4096);
-    const idx = s.physp.scan((_i, w, b) => w[b] !== 0 || w[b + 1] !== 0, start, count);
+    const s = args && Number.isInteger(args.slot) ? m.memslots[args.slot] : null;
+    if (!s) throw new Error(`hptrace.slotPhys: no memslot ${args?.slot}`);
+    const idx = s.physp.scan((_i, w, b) => w[b] !== 0 || w[b + 1] !== 0, args.start ?? 0, args.count ?? 256);
     return {
       slot: s.id,
       total: s.physp.nonZeroCount,
-      entries: idx.map((k) => {
-        const hi = s.physp.get(k, 0);
-        const lo = s.physp.get(k, 1);
-        const pfn = hi * 2 ** (32 - m.pageShift) + Math.floor(lo / m.pageSize);
+      entries: idx.map((i) => {
+        const hi = s.physp.get(i, 0);
+        const lo = s.physp.get(i, 1);
+        const flags = [lo & 0x80 ? 'GOT_PAGE' : '', lo & 0x20 ? 'NO_CACHE' : '', lo & 0x40 ? 'WRITETHRU' : ''].filter(Boolean);
         return {
-          index: k,
-          gfn: hexn(s.baseGfn + k),
+          index: i,
+          gfn: hexn(s.baseGfn + i),
           value: hexOf(hi, lo),
-          pfn: hexn(pfn),
+          pfn: hexn(hi * 2 ** (32 - m.pageShift) + Math.floor(lo / m.pageSize)),
           order: lo & 0x1f,
-          flags: [lo & 0x80 ? 'GOT_PAGE' : '', lo & 0x20 ? 'NO_CACHE' : '', lo & 0x40 ? 'WRITETHRU' : ''].filter(Boolean),
+          flags,
           io: (lo & 0x60) !== 0,
         };
       }),
     };
   }
+}
+
+/** `hpt[0x100]`, `HPT[0x100]`, `slot_phys[0][0x10]` as data breakpoint ids. */
+export function dataIdOfExpression(name: string): { dataId: string; description: string } | undefined {
+  const num = (s: string) => (/^0x/i.test(s) ? parseInt(s, 16) : Number(s));
+  let m = /^\s*hpt\s*\[\s*(0x[0-9a-f]+|\d+)\s*\]\s*$/i.exec(name);
+  if (m) return { dataId: `hpt:${num(m[1])}`, description: `HPT[${hexn(num(m[1]))}]` };
+  m = /^\s*slot_phys\s*\[\s*(\d+)\s*\]\s*\[\s*(0x[0-9a-f]+|\d+)\s*\]\s*$/i.exec(name);
+  if (m) return { dataId: `slot_phys:${Number(m[1])}:${num(m[2])}`, description: `slot_phys[${m[1]}][${hexn(num(m[2]))}]` };
+  return undefined;
 }
