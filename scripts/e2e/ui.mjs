@@ -97,9 +97,71 @@ async function topFrameLine(page) {
   return m ? Number(m[1]) : NaN;
 }
 
+/**
+ * The line the editor marks as the current (top) stack frame, read from the DOM: the view
+ * overlay row carrying VS Code's `.debug-top-stack-frame-line` decoration, matched by its
+ * `top` to the margin row that holds the line number. NaN when no marker is rendered.
+ */
+async function markerLine(page) {
+  return page.evaluate(() => {
+    const ed = [...document.querySelectorAll('.editor-instance .monaco-editor')].find((e) => e.offsetParent);
+    if (!ed) return NaN;
+    const hit = ed.querySelector('.view-overlays .debug-top-stack-frame-line');
+    if (!hit) return NaN;
+    const top = hit.parentElement.style.top;
+    for (const row of ed.querySelectorAll('.margin-view-overlays > div')) {
+      if (row.style.top === top) {
+        const n = row.querySelector('.line-numbers');
+        if (n) return Number(n.textContent.trim());
+      }
+    }
+    return NaN;
+  });
+}
+
+/** Wait until the current-line marker sits on `line`; returns the line it was last seen on. */
+async function waitMarker(page, line, timeout = 15_000) {
+  const end = Date.now() + timeout;
+  let seen = NaN;
+  while (Date.now() < end) {
+    seen = await markerLine(page);
+    if (seen === line) return seen;
+    await page.waitForTimeout(200);
+  }
+  return seen;
+}
+
+/** Expand (true) or collapse (false) a pane of the side bar by its title. */
+async function setPane(page, name, expanded) {
+  const header = page.locator('.pane-header', { hasText: new RegExp(`^\\s*${name}`, 'i') }).first();
+  if (!(await header.count())) return;
+  if ((await header.getAttribute('aria-expanded')) !== String(expanded)) await header.click();
+}
+
+/** Drag the sash on the right of the side bar so tree labels and values are readable. */
+async function widenSidebar(page, width) {
+  const bar = await page.locator('.part.sidebar').boundingBox();
+  if (!bar || bar.width >= width) return;
+  const x = bar.x + bar.width;
+  const y = bar.y + bar.height / 2;
+  await page.mouse.move(x - 1, y);
+  await page.mouse.down();
+  await page.mouse.move(x + (width - bar.width) / 2, y, { steps: 4 });
+  await page.mouse.move(bar.x + width, y, { steps: 4 });
+  await page.mouse.up();
+  await page.mouse.move(5, 500);
+  await page.waitForTimeout(300);
+}
+
+/**
+ * Hover `token` in the editor and return the hover widget's text once it shows a bit table.
+ * A hover right after opening a file can be missed: click, move away, hover again (4 tries).
+ * Returns { text, attempts, seen } — `seen` is the last other hover text, for the failure message.
+ */
 async function hoverText(page, token) {
   const target = page.locator('.monaco-editor .view-lines span span').getByText(token, { exact: true }).first();
-  for (let attempt = 0; attempt < 4; attempt++) {
+  let seen = '';
+  for (let attempt = 1; attempt <= 4; attempt++) {
     await target.click();
     await page.mouse.move(5, 5);
     await page.waitForTimeout(300);
@@ -108,32 +170,47 @@ async function hoverText(page, token) {
     try {
       await hover.waitFor({ state: 'visible', timeout: 4_000 });
       const t = await hover.innerText();
-      if (t.includes('WIMG')) return t;
+      if (t.includes('WIMG')) return { text: t, attempts: attempt, seen };
+      seen = t;
     } catch {
       /* missed: try again, as the notes say */
     }
   }
-  return '';
+  return { text: '', attempts: 4, seen };
 }
 
 export async function runUi(ctx) {
   const { page, log } = ctx;
   await page.setViewportSize({ width: 1600, height: 1000 });
   // A folder of its own, so the workbench does not restore the editors and panels the
-  // extension-host suite left open in the shared workspace.
+  // extension-host suite left open in the shared workspace. Its settings only tidy the
+  // screenshots: no Debug Console panel over the editor, no minimap.
   const workspace = ctx.workspace + '-ui';
   fs.cpSync(ctx.workspace, workspace, { recursive: true, filter: (src) => !src.includes(`${path.sep}.vscode`) });
+  fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+  fs.writeFileSync(
+    path.join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify({ 'debug.internalConsoleOptions': 'neverOpen', 'editor.minimap.enabled': false, 'workbench.panel.opensMaximized': 'never', 'files.exclude': { '.vscode': true } }, null, 2) + '\n',
+  );
 
   log(`opening workspace ${workspace}`);
   await openWorkbench(ctx, workspace);
+  await widenSidebar(page, 460);
   await screenshot(ctx, 'workbench.png');
 
   // 1. A trace opens in the hptrace language, highlighted.
   await openFile(page, '1-io-bar.hptrace');
-  const mode = await page.locator('.statusbar-item', { hasText: /hptrace/ }).first().innerText({ timeout: 10_000 });
-  expect(/hptrace/i.test(mode), 'the status bar names the hptrace language', mode);
-  const coloured = await page.locator('.monaco-editor .view-lines span[class*="mtk"]').evaluateAll((els) => new Set(els.map((e) => getComputedStyle(e).color)).size);
-  expect(coloured >= 4, 'the trace is highlighted in several colours', coloured);
+  const modeItem = page.locator('[id="status.editor.mode"]').first();
+  await page.waitForFunction(() => /hptrace/i.test(document.getElementById('status.editor.mode')?.textContent ?? ''), null, { timeout: 15_000 }).catch(() => {});
+  const mode = (await modeItem.count()) ? await modeItem.innerText() : await page.locator(SEL.statusbar).innerText();
+  expect(/^\s*hptrace( trace)?\s*$/i.test(mode), 'the status bar\'s language mode is hptrace ("hptrace trace", the language\'s display name)', mode);
+  // distinct token colours on screen, and the keyword `hcall` coloured unlike the comment
+  const colours = await page.evaluate(() => {
+    const spans = [...document.querySelectorAll('.editor-instance .monaco-editor .view-lines span[class*="mtk"]')];
+    const of = (re) => spans.find((e) => re.test(e.textContent))?.ownerDocument.defaultView.getComputedStyle(spans.find((e) => re.test(e.textContent))).color;
+    return { distinct: new Set(spans.map((e) => getComputedStyle(e).color)).size, hcall: of(/^hcall$/), comment: of(/^#/), plain: of(/^ $/) };
+  });
+  expect(colours.distinct >= 4 && colours.hcall && colours.comment && colours.hcall !== colours.comment && colours.hcall !== colours.plain, 'the trace is highlighted (>= 4 colours; `hcall` coloured unlike comments and plain text)', JSON.stringify(colours));
   await screenshot(ctx, 'editor.png');
 
   // 2. Hovering a ptel shows its bit table (line 31 brought into view first).
@@ -141,48 +218,70 @@ export async function runUi(ctx) {
   await page.locator(SEL.quickInputBox).fill(':31');
   await page.keyboard.press('Enter');
   await settle(page, 500);
-  const hover = await hoverText(page, '0x20002106a');
-  expect(/WIMG/.test(hover) && /RPN/.test(hover) && /cache-inhibited|write-through/.test(hover), 'the hover over ptel=0x20002106a shows the decoded bit table', hover);
+  const { text: hover, attempts, seen: otherHover } = await hoverText(page, '0x20002106a');
+  if (attempts > 1) log(`hover appeared on attempt ${attempts}`);
+  expect(/WIMG/.test(hover) && /RPN/.test(hover) && /cache-inhibited/.test(hover) && /write-through/.test(hover), 'the hover over ptel=0x20002106a shows the decoded bit table (RPN, WIMG, W write-through, I cache-inhibited)', hover || (otherHover ? `no bit table after 4 attempts; the hover showed: ${otherHover}` : 'no hover widget appeared in 4 attempts (click, move away, hover again)'));
+  // bring the W and I rows of the (scrollable) hover into view for the screenshot, keeping its title
+  const hb = await page.locator(SEL.hover).first().boundingBox().catch(() => null);
+  if (hb) {
+    await page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height - 8, { steps: 3 });
+    await page.evaluate(() => {
+      const el = document.querySelector('.monaco-hover:not(.hidden) .monaco-scrollable-element > *:first-child');
+      if (el) el.scrollTop = 24;
+    });
+    await page.waitForTimeout(400);
+  }
   await screenshot(ctx, 'hover.png');
   await page.keyboard.press('Escape');
+  await page.mouse.move(5, 500);
 
-  // 3. Debug This Trace: entry stop, then continue to the first H_PARAMETER.
+  // 3. Debug This Trace: entry stop on the first hcall, then continue to the first H_PARAMETER.
   await runCommand(page, 'hptrace: Debug This Trace');
   await page.locator('.debug-toolbar').waitFor({ timeout: 20_000 });
-  expect((await topFrameLine(page)) === 19, 'the session stops on entry at the first hcall (line 19)', await topFrameLine(page));
+  const entry = await waitMarker(page, 19);
+  expect(entry === 19 && (await topFrameLine(page)) === 19, 'the session stops on entry at the first hcall (line 19: marker and Call Stack)', `marker ${entry}, call stack ${await topFrameLine(page)}`);
   await page.keyboard.press('F5');
-  const widget = page.locator('.exception-widget').first();
+  const widget = page.locator('.zone-widget .exception-widget').first();
   await widget.waitFor({ timeout: 20_000 });
   const wtext = await widget.innerText();
-  expect(/H_PARAMETER/.test(wtext) && /does not match the slot's cache bits/.test(wtext), 'the exception widget names the failed check', wtext);
-  expect((await topFrameLine(page)) === 31, 'stopped on line 31', await topFrameLine(page));
-  await settle(page, 1500);
+  expect(/H_PARAMETER/.test(wtext) && /does not match the slot's cache bits/.test(wtext), 'the exception widget names the failed check ("… does not match the slot\'s cache bits I")', wtext);
+  const stopLine = await waitMarker(page, 31);
+  const csLine = await topFrameLine(page);
+  expect(stopLine === 31 && csLine === 31, 'the current-line marker and the Call Stack are on line 31', `marker ${stopLine}, call stack ${csLine}`);
+  await settle(page, 1000);
   await screenshot(ctx, 'stopped-exception.png');
 
-  // The Memslots and slot_phys views in the Run and Debug side bar.
+  // The Memslots and slot_phys views in the Run and Debug side bar (Watch/Breakpoints folded
+  // to make room; slot 0's 512 entries folded so that slot 1, the I/O slot, shows).
+  await setPane(page, 'Watch', false);
+  await setPane(page, 'Breakpoints', false);
   for (const name of ['Memslots', 'slot_phys']) {
-    const header = page.locator('.pane-header', { hasText: new RegExp(`^\\s*${name}`) }).first();
-    await header.waitFor({ timeout: 10_000 });
-    if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+    await page.locator('.pane-header', { hasText: new RegExp(`^\\s*${name}`) }).first().waitFor({ timeout: 10_000 });
+    await setPane(page, name, true);
   }
-  await settle(page, 1000);
-  const memslots = await page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Memslots/ }) }).first().innerText();
-  expect(/memslot 0/.test(memslots) && /memslot 1/.test(memslots), 'the Memslots view lists memslots 0 and 1', memslots);
+  const memPane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Memslots/ }) }).first();
   const spPane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*slot_phys/ }) }).first();
-  await spPane.locator('.monaco-list-row').first().waitFor({ timeout: 15_000 });
+  await memPane.locator('.monaco-list-row', { hasText: 'memslot 1' }).first().waitFor({ timeout: 15_000 });
+  const slot0 = spPane.locator('.monaco-list-row', { hasText: /^\s*slot 0/ }).first();
+  await slot0.waitFor({ timeout: 15_000 });
+  if ((await slot0.getAttribute('aria-expanded')) === 'true') await slot0.locator('.monaco-tl-twistie').click();
+  const slot1 = spPane.locator('.monaco-list-row', { hasText: /^\s*slot 1/ }).first();
+  await slot1.waitFor({ timeout: 10_000 });
+  if ((await slot1.getAttribute('aria-expanded')) === 'false') await slot1.locator('.monaco-tl-twistie').click();
+  await spPane.locator('.monaco-list-row', { hasText: /0x3f80000020/ }).first().waitFor({ timeout: 10_000 }).catch(() => {});
+  await settle(page, 800);
+  const memslots = await memPane.innerText();
+  expect(/memslot 0\s*gpa 0x0–0x20000000/.test(memslots) && /memslot 1\s*gpa 0x200000000–0x200100000[^\n]*I\/O/.test(memslots), 'the Memslots view lists memslot 0 (RAM at gpa 0) and memslot 1 (the I/O BAR at 0x200000000)', memslots);
   const slotPhys = await spPane.innerText();
-  expect(/0x/.test(slotPhys), 'the slot_phys view lists entries', slotPhys);
+  expect(/slot 0\s*512 entries set/.test(slotPhys) && /slot 1\s*3 entries set · I\/O/.test(slotPhys) && /\[0x0\]\s*0x3f80000020\s*gfn 0x20000 → pfn 0x3f8000[^\n]*NO_CACHE/.test(slotPhys) && /\[0x1\]\s*0x3f80010020/.test(slotPhys) && /\[0x2\]\s*0x3f80020020[^\n]*◀ current hcall/.test(slotPhys), 'the slot_phys view lists slot 0 (512 entries) and slot 1 (3 NO_CACHE I/O entries, [0x2] marked as the current hcall\'s)', slotPhys);
   await screenshot(ctx, 'views.png');
 
-  // The Variables view decodes the HPTE. The side bar is crowded: fold the other panes first.
-  for (const name of ['Watch', 'Breakpoints', 'Memslots', 'slot_phys']) {
-    const header = page.locator('.pane-header', { hasText: new RegExp(`^\\s*${name}`, 'i') }).first();
-    if ((await header.count()) && (await header.getAttribute('aria-expanded')) === 'true') await header.click();
-  }
+  // The Variables view decodes the HPTE: fold the other panes, expand arguments → ptel.
+  for (const name of ['Memslots', 'slot_phys', 'Call Stack']) await setPane(page, name, false);
   await settle(page, 500);
   const vars = page.locator('.debug-variables');
   await vars.locator('.monaco-list-row', { hasText: /^\s*arguments/ }).first().click();
-  // The pane is short and its list virtual: scroll it with the wheel so the rows get rendered.
+  // The list is virtual: scroll it with the wheel so that the rows below get rendered.
   const box = await vars.boundingBox();
   const row = (re) => vars.locator('.monaco-list-row', { hasText: re }).first();
   for (let k = 0; k < 8 && !(await row(/^\s*ptel/).count()); k++) {
@@ -198,25 +297,22 @@ export async function runUi(ctx) {
     await page.waitForTimeout(300);
   }
   await vars.locator('.monaco-list-row', { hasText: /cache-inhibited/ }).first().waitFor({ timeout: 10_000 });
+  await page.mouse.move(5, 500);
+  await page.waitForTimeout(300);
   const vtext = await vars.innerText();
-  expect(/address 0x200021000/.test(vtext) && /0x1\s+write-through/.test(vtext) && /0x1\s+cache-inhibited/.test(vtext), 'the Variables view shows ptel decoded (RPN, W=1, I=1)', vtext);
+  expect(/RPN\s*=\s*0x200021\s*address 0x200021000/.test(vtext) && /W\s*=\s*0x1\s*write-through/.test(vtext) && /I\s*=\s*0x1\s*cache-inhibited/.test(vtext), 'the Variables view shows ptel decoded (RPN 0x200021, W=1 write-through, I=1 cache-inhibited)', vtext);
   await screenshot(ctx, 'variables.png');
-  for (const name of ['Breakpoints', 'Memslots', 'slot_phys']) {
-    const header = page.locator('.pane-header', { hasText: new RegExp(`^\\s*${name}`, 'i') }).first();
-    if ((await header.count()) && (await header.getAttribute('aria-expanded')) === 'false') await header.click();
-  }
+  for (const name of ['Call Stack', 'Memslots', 'slot_phys']) await setPane(page, name, true);
 
-  // Step back moves the current line up.
+  // Step back (the debug toolbar's button) moves the current-line marker up, to line 28.
   await page.locator('.debug-toolbar .codicon-debug-step-back').first().click();
-  await page.waitForFunction(() => {
-    const r = document.querySelector('.debug-call-stack .monaco-list-row .stack-frame');
-    return r && /\b28:\d+\s*$/.test(r.textContent.trim());
-  }, null, { timeout: 15_000 }).catch(() => {});
-  const back = await topFrameLine(page);
-  expect(back === 28, 'step back moves from line 31 to the previous hcall on line 28', back);
+  const back = await waitMarker(page, 28);
+  const backCs = await topFrameLine(page);
+  expect(back === 28 && backCs === 28, 'step back moves the current-line marker from line 31 up to the previous hcall on line 28', `marker ${back}, call stack ${backCs}`);
+  await settle(page, 500);
   await screenshot(ctx, 'step-back.png');
   await page.keyboard.press('Shift+F5');
-  await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => {});
+  await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15_000 });
 
   // 4. A malformed trace: Problems panel and a failed launch, both with the position.
   await openFile(page, 'malformed.hptrace');
@@ -224,15 +320,15 @@ export async function runUi(ctx) {
   const markers = page.locator('.markers-panel .monaco-list-row');
   await markers.first().waitFor({ timeout: 15_000 });
   await settle(page, 1000);
-  const problems = await page.locator('.markers-panel').innerText();
-  expect(/overlaps/.test(problems) && /\[Ln 5, Col 5\]/.test(problems), 'the Problems panel lists the overlapping vma at Ln 5, Col 5', problems);
+  const first = await markers.filter({ hasText: /overlaps/ }).first().innerText();
+  expect(/vma 0x7fff08000000-0x7fff18000000 overlaps the live vma 0x7fff00000000-0x7fff10000000 from line 4/.test(first) && /\[Ln 5, Col 5\]/.test(first), 'the Problems panel lists the overlapping vma at [Ln 5, Col 5]', await page.locator('.markers-panel').innerText());
   await screenshot(ctx, 'problems.png');
   await runCommand(page, 'hptrace: Debug This Trace');
   const err = page.locator('.monaco-dialog-box, .notifications-toasts .notification-toast').filter({ hasText: /malformed\.hptrace:\d+:\d+/ }).first();
   await err.waitFor({ timeout: 20_000 });
   const etext = await err.innerText();
-  expect(/malformed\.hptrace:5:5: vma .* overlaps/.test(etext), 'the failed launch shows the same position (5:5)', etext);
+  expect(/malformed\.hptrace:5:5: vma 0x7fff08000000-0x7fff18000000 overlaps/.test(etext), 'the failed launch names the same position (malformed.hptrace:5:5)', etext);
   await screenshot(ctx, 'launch-error.png');
   await page.keyboard.press('Escape');
-  log('UI checks passed: language, hover, stop on H_PARAMETER with exception widget, views, variables, step back, Problems, launch error');
+  log('UI checks passed: language mode + colours, ptel hover table, entry stop, H_PARAMETER exception widget on line 31, Memslots + slot_phys views, decoded ptel in Variables, step back 31 → 28, Problems [Ln 5, Col 5], launch error :5:5');
 }
