@@ -13,9 +13,11 @@
  * its arguments are needed; the whole file is never held as one string.
  */
 import * as fs from 'fs';
+import { MonotoneColumn, NarrowColumn } from './columns';
 import { executeHcall, HcallResult } from './handlers';
 import { Journal } from './journal';
-import { KernelVariant, Machine } from './machine';
+import { Checkpoints } from './checkpoints';
+import { KernelVariant, Machine, MachineState } from './machine';
 import { newParserState, ParserState, parseLine } from './parser';
 import { HcallRecord, TraceError, TraceRecord } from './records';
 import { applyRecord, diverged } from './replay';
@@ -35,25 +37,44 @@ export const F = {
 /** ret of a record that has no return code (not an hcall, or an hcall the emulation passes over). */
 export const RET_NONE = 0x7fffffff;
 
+/** Memory the checkpoints may use together, and the spacing they start from (records). */
+const CHECKPOINT_BUDGET = 256 << 20;
+const CHECKPOINT_INTERVAL = 1 << 15;
+
+/**
+ * What restoring a checkpoint costs, in journal words (replaying a journal word is a random access
+ * into the HPT, ~25 ns): clearing the tables written so far (~0.1 ns a byte) and writing the saved
+ * entries back (~3 ns a word), both sequential.
+ */
+function restoreCost(m: Machine, s: MachineState): number {
+  let bytes = m.hpt.bytes;
+  let words = s.hpt.words.length;
+  for (const o of m.slotObjects) bytes += o.physp.bytes;
+  for (const d of s.phys) words += d.words.length;
+  return 64 + (bytes >>> 9) + (words >>> 4);
+}
+
+export interface EngineOptions {
+  /** Bytes the checkpoints may hold together. */
+  checkpointBudget?: number;
+  /** Records between checkpoints to start with (a power of two). */
+  checkpointInterval?: number;
+}
+
+/** First index in a sorted array whose value is >= v. */
+function lowerBound(a: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Frontier reads are this big; small enough that the first stop on a huge trace is immediate. */
 const CHUNK = 1 << 20;
-
-type Packed = Float64Array | Int32Array | Uint8Array;
-
-/** A typed array that doubles when written past its end (per-record facts of a growing index). */
-class Grow<T extends Packed> {
-  constructor(public a: T) {}
-  push(i: number, v: number): void {
-    if (i >= this.a.length) {
-      const b = new (this.a.constructor as new (n: number) => T)(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[i] = v;
-  }
-}
-const f64 = () => new Grow(new Float64Array(1024));
-const i32 = () => new Grow(new Int32Array(1024));
 
 /** Reads lines forward from the frontier, keeping exact byte offsets (the buffer is never decoded whole). */
 class LineReader {
@@ -112,16 +133,22 @@ export class Engine {
   private readonly fd: number;
   private readonly reader: LineReader;
   private readonly st: ParserState;
-  private readonly offsets = f64();
-  private readonly lines = i32();
-  private readonly marks = f64();
-  private readonly rets = i32();
-  private readonly flagArr = new Grow(new Uint8Array(1024));
-  private readonly vcpuArr = i32();
-  private readonly numbers = i32();
-  private readonly slots = i32();
-  private readonly physIdx = f64();
-  private readonly hptIdx = f64();
+  // The index: one row per explored record (~28 bytes).
+  private readonly offsets = new MonotoneColumn();
+  private readonly lines = new MonotoneColumn();
+  private readonly marks = new MonotoneColumn();
+  private readonly rets = new NarrowColumn(Int16Array, RET_NONE);
+  private readonly flagCol = new NarrowColumn(Uint8Array, -1);
+  private readonly vcpuCol = new NarrowColumn(Uint16Array, -1);
+  private readonly numbers = new NarrowColumn(Uint16Array, -1);
+  private readonly slots = new NarrowColumn(Int8Array, -1);
+  private readonly physIdx = new NarrowColumn(Uint32Array, -1);
+  private readonly hptIdx = new NarrowColumn(Uint32Array, -1);
+  readonly checkpoints: Checkpoints;
+  /** How many seeks restored a checkpoint (for tests and the bench). */
+  restores = 0;
+  /** Records whose journal entry is an object (host records): rare, and they bound XOR batches. */
+  private readonly objectRecords: number[] = [];
   /** The record parsed last at the frontier, so a caller checking it does not re-read the file. */
   private lastParsed: { index: number; rec: TraceRecord } | null = null;
   private readonly lineBuf = Buffer.allocUnsafe(4096);
@@ -129,11 +156,13 @@ export class Engine {
   constructor(
     readonly file: string,
     readonly kernel: KernelVariant = 'io',
+    opts: EngineOptions = {},
   ) {
     this.m = new Machine(kernel, file);
     this.fd = fs.openSync(file, 'r');
     this.reader = new LineReader(this.fd);
     this.st = newParserState(file);
+    this.checkpoints = new Checkpoints(opts.checkpointBudget ?? CHECKPOINT_BUDGET, opts.checkpointInterval ?? CHECKPOINT_INTERVAL);
   }
 
   close(): void {
@@ -155,57 +184,55 @@ export class Engine {
   // ---- per-record facts ------------------------------------------------------------------
 
   line(i: number): number {
-    return this.lines.a[i];
+    return this.lines.get(i);
   }
   offset(i: number): number {
-    return this.offsets.a[i];
+    return this.offsets.get(i);
   }
   flags(i: number): number {
-    return this.flagArr.a[i];
+    return this.flagCol.get(i);
   }
   isHcall(i: number): boolean {
-    return (this.flagArr.a[i] & F.HCALL) !== 0;
+    return (this.flagCol.get(i) & F.HCALL) !== 0;
   }
   ret(i: number): number {
-    return this.rets.a[i];
+    return this.rets.get(i);
   }
   vcpu(i: number): number {
-    return this.vcpuArr.a[i];
+    return this.vcpuCol.get(i);
   }
   hcallNumber(i: number): number {
-    return this.numbers.a[i];
+    return this.numbers.get(i);
   }
   slot(i: number): number {
-    return this.slots.a[i];
+    return this.slots.get(i);
   }
   physIndex(i: number): number {
-    return this.physIdx.a[i];
+    return this.physIdx.get(i);
   }
   hptIndex(i: number): number {
-    return this.hptIdx.a[i];
+    return this.hptIdx.get(i);
   }
   /** Journal offset before record i (i may be `count`: the end of the explored journal). */
   mark(i: number): number {
-    return i < this.count ? this.marks.a[i] : this.m.journal.length;
+    return i < this.count ? this.marks.get(i) : this.m.journal.length;
   }
 
   /** Index of the record on a 1-based line among explored records, or -1. */
   recordAtLine(line: number): number {
-    let lo = 0;
-    let hi = this.count - 1;
-    const a = this.lines.a;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (a[mid] === line) return mid;
-      if (a[mid] < line) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    const i = this.lines.floor(line);
+    return i >= 0 && this.lines.get(i) === line ? i : -1;
+  }
+
+  /** Index of the first explored record on or after a line (`count` when there is none). */
+  recordFromLine(line: number): number {
+    const i = this.lines.floor(line);
+    return i >= 0 && this.lines.get(i) === line ? i : i + 1;
   }
 
   /** Line of the last explored record, or 0. */
   get lastLine(): number {
-    return this.count ? this.lines.a[this.count - 1] : 0;
+    return this.count ? this.lines.get(this.count - 1) : 0;
   }
 
   // ---- moving ----------------------------------------------------------------------------
@@ -217,6 +244,7 @@ export class Engine {
   explore(): boolean {
     if (this.complete) return false;
     this.seek(this.count);
+    if (this.checkpoints.due(this.count)) this.checkpoints.add(this.count, this.m.saveState());
     for (;;) {
       const l = this.reader.next();
       if (!l) {
@@ -239,9 +267,9 @@ export class Engine {
         return false;
       }
       const i = this.count;
-      this.offsets.push(i, l.offset);
-      this.lines.push(i, l.lineNo);
-      this.marks.push(i, mark);
+      this.offsets.push(l.offset);
+      this.lines.push(l.lineNo);
+      this.marks.push(mark);
       if (rec.kind === 'hcall' && res) {
         let f = F.HCALL;
         if (res.ret !== null) f |= F.EMULATED;
@@ -249,24 +277,26 @@ export class Engine {
         if (diverged(rec, res)) f |= F.DIVERGED;
         if (res.madeCacheable) f |= F.MADE_CACHEABLE;
         if (res.virtualMode) f |= F.VIRTUAL_MODE;
-        this.flagArr.push(i, f);
-        this.rets.push(i, res.ret === null ? RET_NONE : res.ret);
+        this.flagCol.push(f);
+        this.rets.push(res.ret === null ? RET_NONE : res.ret);
         const vcpu = rec.vcpu < 0 ? 0 : rec.vcpu;
-        this.vcpuArr.push(i, vcpu);
+        this.vcpuCol.push(vcpu);
         this.vcpus.add(vcpu);
-        this.numbers.push(i, rec.number);
-        this.slots.push(i, res.slot);
-        this.physIdx.push(i, res.physIndex);
-        this.hptIdx.push(i, res.hptIndex);
+        this.numbers.push(rec.number);
+        this.slots.push(res.slot);
+        this.physIdx.push(res.physIndex);
+        this.hptIdx.push(res.hptIndex);
         this.hcallCount++;
       } else {
-        this.flagArr.push(i, this.m.journal.length > mark ? F.OBJECT : 0);
-        this.rets.push(i, RET_NONE);
-        this.vcpuArr.push(i, -1);
-        this.numbers.push(i, -1);
-        this.slots.push(i, -1);
-        this.physIdx.push(i, -1);
-        this.hptIdx.push(i, -1);
+        const object = this.m.journal.length > mark;
+        if (object) this.objectRecords.push(i);
+        this.flagCol.push(object ? F.OBJECT : 0);
+        this.rets.push(RET_NONE);
+        this.vcpuCol.push(-1);
+        this.numbers.push(-1);
+        this.slots.push(-1);
+        this.physIdx.push(-1);
+        this.hptIdx.push(-1);
       }
       this.count++;
       this.applied = this.count;
@@ -282,23 +312,42 @@ export class Engine {
   }
 
   /**
-   * Moves the machine to "before record `target`" within the explored range, by journal replay.
-   * Runs of hcall records are replayed as one XOR batch; object records (vma, memslot …) one at a
-   * time, because a slot_phys delta applies to whichever memslot object is current.
+   * Moves the machine to "before record `target`" within the explored range: from where it is, or
+   * from the nearest checkpoint when that is cheaper, then by journal replay.
    */
   seek(target: number): void {
     if (target < 0 || target > this.count) throw new RangeError(`seek(${target}) outside the explored range 0..${this.count}`);
-    const fl = this.flagArr.a;
+    if (target === this.applied) return;
+    const cp = this.checkpoints.nearest(target);
+    if (cp && cp.record !== this.applied) {
+      const fromHere = Math.abs(this.mark(this.applied) - this.mark(target));
+      const fromCheckpoint = Math.abs(this.mark(cp.record) - this.mark(target)) + restoreCost(this.m, cp.state);
+      if (fromCheckpoint < fromHere) {
+        this.m.restoreState(cp.state);
+        this.applied = cp.record;
+        this.restores++;
+      }
+    }
+    this.walk(target);
+  }
+
+  /**
+   * Journal replay to `target`. Runs of hcall records are replayed as one XOR batch; object
+   * records (vma, memslot …) one at a time, because a slot_phys delta applies to whichever memslot
+   * object is current.
+   */
+  private walk(target: number): void {
+    const objs = this.objectRecords;
     while (this.applied < target) {
-      let e = this.applied;
-      if (fl[e] & F.OBJECT) e++;
-      else while (e < target && !(fl[e] & F.OBJECT)) e++;
+      const o = objs[lowerBound(objs, this.applied)] ?? Infinity;
+      const e = o === this.applied ? o + 1 : Math.min(o, target);
       this.m.replayJournal(this.mark(this.applied), this.mark(e), true);
       this.applied = e;
     }
     while (this.applied > target) {
-      let s = this.applied - 1;
-      if (!(fl[s] & F.OBJECT)) while (s > target && !(fl[s - 1] & F.OBJECT)) s--;
+      const k = lowerBound(objs, this.applied) - 1;
+      const o = k >= 0 ? objs[k] : -1;
+      const s = o === this.applied - 1 ? o : Math.max(o + 1, target);
       this.m.replayJournal(this.mark(s), this.mark(this.applied), false);
       this.applied = s;
     }
@@ -346,11 +395,11 @@ export class Engine {
   record(i: number): TraceRecord {
     if (i < 0 || i >= this.count) throw new RangeError(`record ${i} is not explored`);
     if (this.lastParsed && this.lastParsed.index === i) return this.lastParsed.rec;
-    const text = this.readLineAt(this.offsets.a[i]);
+    const text = this.readLineAt(this.offsets.get(i));
     // Only hcalls are re-read in practice; a fresh state past the header parses any record kind alone.
     const st: ParserState = { file: this.file, sawHeader: i > 0, sawHcall: false, sawHostObject: false };
-    const rec = parseLine(st, this.lines.a[i], text);
-    if (!rec) throw new Error(`record ${i} at line ${this.lines.a[i]} no longer parses as a record`);
+    const rec = parseLine(st, this.lines.get(i), text);
+    if (!rec) throw new Error(`record ${i} at line ${this.lines.get(i)} no longer parses as a record`);
     this.lastParsed = { index: i, rec };
     return rec;
   }
@@ -399,20 +448,20 @@ export class Engine {
 
   /** Previous / next explored hcall index from i (exclusive), or -1. */
   prevHcall(i: number): number {
-    const fl = this.flagArr.a;
-    for (let k = Math.min(i, this.count) - 1; k >= 0; k--) if (fl[k] & F.HCALL) return k;
+    const fl = this.flagCol;
+    for (let k = Math.min(i, this.count) - 1; k >= 0; k--) if (fl.get(k) & F.HCALL) return k;
     return -1;
   }
   nextHcall(i: number): number {
     for (let k = i + 1; ; k++) {
       if (k >= this.count && !this.ensure(k + 1)) return -1;
-      if (this.flagArr.a[k] & F.HCALL) return k;
+      if (this.flagCol.get(k) & F.HCALL) return k;
     }
   }
 
-  /** Memory held by the index and the journal, in bytes. */
+  /** Memory held by the index, the journal and the checkpoints, in bytes. */
   get bytes(): number {
-    const arrays = [this.offsets, this.lines, this.marks, this.rets, this.flagArr, this.vcpuArr, this.numbers, this.slots, this.physIdx, this.hptIdx];
-    return arrays.reduce((s, x) => s + x.a.byteLength, 0) + this.m.journal.bytes;
+    const columns = [this.offsets, this.lines, this.marks, this.rets, this.flagCol, this.vcpuCol, this.numbers, this.slots, this.physIdx, this.hptIdx];
+    return columns.reduce((s, x) => s + x.bytes, 0) + this.m.journal.bytes + this.checkpoints.bytes;
   }
 }

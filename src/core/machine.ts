@@ -5,7 +5,7 @@
  */
 import { Journal, JOURNAL_PAGE_MASK, JTag, Reversible } from './journal';
 import { CpuRecord, HostRecord, HptRecord, MemslotRecord, MunmapRecord, TraceError, VmaRecord } from './records';
-import { SparseWords, writeDeltas } from './words';
+import { EMPTY_DUMP, SparseWords, WordsDump, writeDeltas } from './words';
 
 export type KernelVariant = 'io' | 'pre-io';
 export const KERNEL_VARIANTS: readonly KernelVariant[] = ['io', 'pre-io'];
@@ -50,6 +50,22 @@ const physValues = new Uint32Array(2);
 const MAX_ENTRY = 3 + HPT_WIDTH;
 const journalScratch = new Uint32Array(MAX_ENTRY);
 
+/**
+ * The whole machine at one moment, for the engine's checkpoints. Vmas and memslots are immutable
+ * objects, so the arrays of references are enough; the tables are copied. `phys` has the slot_phys
+ * of every memslot object made so far (Machine.slotObjects), live or not: a deleted slot comes
+ * back through the journal with the entries it had.
+ */
+export interface MachineState {
+  readonly arch206: boolean;
+  readonly pageShift: number;
+  readonly hptOrder: number;
+  readonly vmas: readonly Vma[];
+  readonly memslots: readonly (Memslot | null)[];
+  readonly hpt: WordsDump;
+  readonly phys: readonly WordsDump[];
+}
+
 export class Machine {
   arch206 = true;
   private shift = 16;
@@ -66,6 +82,8 @@ export class Machine {
   readonly hpt = new SparseWords(HPT_WIDTH, 1, 1);
   /** Swappable so a re-run for an explanation can be recorded aside and rolled back. */
   journal = new Journal();
+  /** Every memslot object made so far, in order: a restored state must set the slot_phys of each. */
+  readonly slotObjects: Memslot[] = [];
 
   constructor(
     readonly kernel: KernelVariant = 'io',
@@ -189,7 +207,33 @@ export class Machine {
       }
     }
     const slot: Memslot = { id: r.id, baseGfn, npages, userspaceAddr: r.hva, flags: r.flags, line: r.line, physp: new SparseWords(2) };
+    this.slotObjects.push(slot);
     this.record({ undo: () => (this.memslots[r.id] = old), redo: () => (this.memslots[r.id] = slot) });
+  }
+
+  /** A copy of the state now (tables unchanged since the last copy are shared with it). */
+  saveState(): MachineState {
+    return {
+      arch206: this.arch206,
+      pageShift: this.pageShift,
+      hptOrder: this.hptOrder,
+      vmas: this.vmas.slice(),
+      memslots: this.memslots.slice(),
+      hpt: this.hpt.dump(),
+      phys: this.slotObjects.map((s) => s.physp.dump()),
+    };
+  }
+
+  /** Returns to a saved state; memslot objects made after it get empty slot_phys, as when new. */
+  restoreState(s: MachineState): void {
+    this.arch206 = s.arch206;
+    this.pageShift = s.pageShift;
+    this.hptOrder = s.hptOrder;
+    this.vmas.splice(0, this.vmas.length, ...s.vmas);
+    for (let i = 0; i < this.memslots.length; i++) this.memslots[i] = s.memslots[i];
+    this.lastSlot = null;
+    this.hpt.load(s.hpt);
+    this.slotObjects.forEach((o, k) => o.physp.load(k < s.phys.length ? s.phys[k] : EMPTY_DUMP));
   }
 
   private record(o: Reversible): void {

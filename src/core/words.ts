@@ -16,6 +16,20 @@ const SLAB_MAX = 64;
 /** Keys (chunk numbers) below this go in the dense directory too (2^30 entries; 8 MB of pointers at most). */
 const DENSE_MAX = 1 << 20;
 
+/**
+ * The non-zero entries of a table at one moment, in ascending index order: a checkpoint's copy.
+ * Indices are uint32 unless the table reaches past 2^32 entries.
+ */
+export interface WordsDump {
+  readonly index: Uint32Array | Float64Array;
+  readonly words: Uint32Array;
+  readonly live: number;
+  readonly flagged: number;
+}
+
+/** The dump of an empty table. */
+export const EMPTY_DUMP: WordsDump = { index: new Uint32Array(0), words: new Uint32Array(0), live: 0, flagged: 0 };
+
 /** Deltas of the last writeFrom, by word of the entry (valid where its mask bit is set). */
 export const writeDeltas = new Uint32Array(8);
 
@@ -34,6 +48,8 @@ export class SparseWords {
 
   /** Entries with a bit of flagMask set in word flagWord (the HPT: valid entries), kept like `live`. */
   private flagged = 0;
+  /** The dump the table equals (made by dump() or restored by load()); any write clears it. */
+  private same: WordsDump | null = null;
 
   constructor(
     readonly width: number,
@@ -41,8 +57,29 @@ export class SparseWords {
     private readonly flagMask = 0,
   ) {}
 
+  /** Set by journal replay, which does not keep `live` (it is the jump hot path); recounted on demand. */
+  private liveStale = false;
+
   get nonZeroCount(): number {
+    if (this.liveStale) this.recountLive();
     return this.live;
+  }
+
+  private recountLive(): void {
+    const width = this.width;
+    let n = 0;
+    for (const c of this.chunks.values()) {
+      for (let b = 0; b < c.length; b += width) {
+        for (let w = 0; w < width; w++) {
+          if (c[b + w] !== 0) {
+            n++;
+            break;
+          }
+        }
+      }
+    }
+    this.live = n;
+    this.liveStale = false;
   }
 
   /** How many entries have a bit of the constructor's flagMask set in word flagWord. */
@@ -133,6 +170,7 @@ export class SparseWords {
     const old = c[base + word];
     const now = (old ^ delta) >>> 0;
     c[base + word] = now;
+    this.same = null;
     if (word === this.flagWord) this.flagChange(old, now);
     // The entry changes between zero and non-zero only when this word does and the others are zero.
     if (old === 0 || now === 0) {
@@ -176,6 +214,7 @@ export class SparseWords {
       }
     }
     if (mask !== 0) {
+      this.same = null;
       this.flagChange(flagBefore, c[base + this.flagWord]);
       let isZero = true;
       for (let w = 0; w < width; w++) {
@@ -198,25 +237,12 @@ export class SparseWords {
     const width = this.width;
     const c = this.chunkForWrite(key);
     const base = (index - key * CHUNK) * width;
-    let wasZero = true;
-    for (let w = 0; w < width; w++) {
-      if (c[base + w] !== 0) {
-        wasZero = false;
-        break;
-      }
-    }
     let p = off;
+    this.same = null;
+    this.liveStale = true;
     const flagBefore = c[base + this.flagWord];
     for (let w = 0; w < width; w++) if (mask & (1 << w)) c[base + w] ^= src[p++];
     this.flagChange(flagBefore, c[base + this.flagWord]);
-    let isZero = true;
-    for (let w = 0; w < width; w++) {
-      if (c[base + w] !== 0) {
-        isZero = false;
-        break;
-      }
-    }
-    if (wasZero !== isZero) this.live += isZero ? -1 : 1;
     return p - off;
   }
 
@@ -266,11 +292,55 @@ export class SparseWords {
     }
   }
 
+  /** The non-zero entries now (shared with the last dump when nothing was written since). */
+  dump(): WordsDump {
+    if (this.same !== null) return this.same;
+    const width = this.width;
+    const n = this.nonZeroCount;
+    let wide = false;
+    for (const key of this.chunks.keys()) if ((key + 1) * CHUNK > 4294967296) wide = true;
+    const index = wide ? new Float64Array(n) : new Uint32Array(n);
+    const words = new Uint32Array(n * width);
+    let k = 0;
+    for (const key of [...this.chunks.keys()].sort((x, y) => x - y)) {
+      const c = this.chunks.get(key)!;
+      for (let i = 0, b = 0; i < CHUNK; i++, b += width) {
+        let any = 0;
+        for (let w = 0; w < width; w++) any |= c[b + w];
+        if (any === 0) continue;
+        index[k] = key * CHUNK + i;
+        for (let w = 0; w < width; w++) words[k * width + w] = c[b + w];
+        k++;
+      }
+    }
+    this.same = { index, words, live: n, flagged: this.flagged };
+    return this.same;
+  }
+
+  /** Makes the table equal to a dump (of a table of the same width). */
+  load(d: WordsDump): void {
+    if (this.same === d) return;
+    for (const c of this.chunks.values()) c.fill(0);
+    const width = this.width;
+    const { index, words } = d;
+    for (let k = 0; k < index.length; k++) {
+      const i = index[k];
+      const key = Math.floor(i / CHUNK);
+      const c = this.chunkForWrite(key);
+      const base = (i - key * CHUNK) * width;
+      for (let w = 0; w < width; w++) c[base + w] = words[k * width + w];
+    }
+    this.live = d.live;
+    this.liveStale = false;
+    this.flagged = d.flagged;
+    this.same = d;
+  }
+
   /** Deep copy, for snapshots. */
   clone(): SparseWords {
     const s = new SparseWords(this.width, this.flagWord, this.flagMask);
     for (const [k, c] of this.chunks) s.put(k, c.slice());
-    s.live = this.live;
+    s.live = this.nonZeroCount;
     s.flagged = this.flagged;
     return s;
   }

@@ -233,14 +233,13 @@ export function resultCounts(e: Engine, through: number): Map<string, number> {
 export function machineScope(s: StopView): VNode[] {
   const { e } = s;
   const m = e.m;
-  const valid = () => m.hpt.scan((_i, w, b) => (w[b + 1] & 1) !== 0).length;
   const through = s.executed ? s.pos : s.pos - 1;
   return [
     leaf('cpu', `${CPUS.find((c) => c.arch206 === m.arch206)?.name ?? '?'}${m.arch206 ? ' (CPU_FTR_ARCH_206)' : ''}`, 'arch206'),
     leaf('kernel', `${m.kernel}${m.kernel === 'io' ? ' (with the seed commit)' : ' (before the seed commit)'}`),
     leaf('host page size', sizeName(m.pageSize), 'page_size'),
     leaf('HPT size', `order ${m.hptOrder}: ${sizeName(2 ** m.hptOrder)}, ${hexn(m.hptEntries)} entries`, 'hpt_order'),
-    leaf('valid HPTEs', valid()),
+    leaf('valid HPTEs', m.validHptes),
     leaf('position', `record ${s.pos} (line ${s.pos >= 0 ? e.line(s.pos) : 0}); ${e.hcallCount} hcalls read so far${e.complete ? ' (whole trace)' : ''}`),
     group('results so far', 'counters by result', () => [...resultCounts(e, through).entries()].map(([k, v]) => leaf(k, v))),
     group('memslots', `${m.memslots.filter(Boolean).length} slots`, () => m.memslots.filter((x): x is Memslot => !!x).map((x) => memslotNode(m, x))),

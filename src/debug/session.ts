@@ -641,12 +641,9 @@ export class HptraceDebugSession extends LoggingDebugSession {
       if (e.lastLine < line && !e.complete) await new Promise((r) => setImmediate(r));
       if (this.e !== e) throw new Error('the session was restarted');
     }
-    let k = e.recordAtLine(line);
-    if (k < 0) {
-      // Not a record line: take the next record after it.
-      for (k = 0; k < e.count && e.line(k) < line; k++);
-      if (k >= e.count) return -1;
-    }
+    // A line that holds no record means the next record after it.
+    const k = e.recordFromLine(line);
+    if (k >= e.count) return -1;
     return e.isHcall(k) ? k : e.nextHcall(k);
   }
 
@@ -1014,7 +1011,7 @@ export class HptraceDebugSession extends LoggingDebugSession {
       kernel: m.kernel,
       pageSize: m.pageSize,
       hptOrder: m.hptOrder,
-      validHptes: m.hpt.scan((_i, w, b) => (w[b + 1] & 1) !== 0).length,
+      validHptes: m.validHptes,
       memslots,
       current: this.pos >= 0 ? { slot: e.slot(this.pos), physIndex: e.physIndex(this.pos), hptIndex: e.hptIndex(this.pos) } : { slot: -1, physIndex: -1, hptIndex: -1 },
     };

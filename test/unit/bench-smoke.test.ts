@@ -27,7 +27,7 @@ test('bench smoke run: every figure, numeric', { timeout: 180_000 }, () => {
     return [m[1], m[2]] as [string, string];
   }));
   const cli = ['floor_s', 'replay_s', 'replay_ratio', 'cli_rss_mb'];
-  const dap = ['first_stop_entry_ms', 'first_stop_param_ms', 'next_ms', 'stepback_ms', 'goto_end_ms', 'reverse_continue_ms', 'adapter_rss_mb'];
+  const dap = ['first_stop_entry_ms', 'first_stop_param_ms', 'next_ms', 'stepback_ms', 'goto_end_ms', 'reverse_continue_ms', 'goto_max_ms', 'adapter_rss_mb'];
   assert.deepEqual([...figures.keys()].sort(), [...cli, ...dap].map((n) => `${n}_10k`).sort(), 'the figure names');
   const adapterBuilt = fs.existsSync(path.join(root, 'dist', 'debugAdapter.js'));
   for (const [name, value] of figures) {

@@ -104,6 +104,42 @@ test('engine: synthetic trace with memslot redefinitions, deletes and munmaps, r
   e.close();
 });
 
+test('engine: jumps through checkpoints land on the straight replay states, memslot changes included', () => {
+  const file = tmpTrace(synthetic(5, 3000));
+  // Checkpoints every 64 records, and a budget small enough that they get thinned out.
+  const e = new Engine(file, 'io', { checkpointInterval: 64, checkpointBudget: 256 << 10 });
+  exploreAll(e);
+  assert.equal(e.error, null);
+  assert.ok(e.checkpoints.count > 4, `${e.checkpoints.count} checkpoints`);
+  assert.ok(e.checkpoints.interval > 64, 'the budget made the checkpoints thin out');
+  let s = 11;
+  for (let n = 0; n < 60; n++) {
+    s = (s * 48271) % 2147483647;
+    const k = s % (e.count + 1);
+    e.seek(k);
+    assert.deepEqual(finalState(e.m), straight(file, k), `at record ${k}`);
+    // A step either way from a restored state goes through the journal again.
+    if (k > 0) {
+      e.seek(k - 1);
+      assert.deepEqual(finalState(e.m), straight(file, k - 1), `at record ${k - 1}`);
+    }
+  }
+  assert.ok(e.restores > 10, `${e.restores} restores`);
+  e.close();
+});
+
+test('engine: a jump across a large trace costs at most the checkpoint spacing in journal words', () => {
+  const file = tmpTrace(synthetic(9, 20000));
+  const e = new Engine(file, 'io', { checkpointInterval: 1024 });
+  exploreAll(e);
+  e.seek(0);
+  const before = e.restores;
+  e.seek(e.count - 5);
+  assert.equal(e.restores, before + 1, 'the far jump restored a checkpoint');
+  assert.deepEqual(finalState(e.m), straight(file, e.count - 5));
+  e.close();
+});
+
 test('engine: explores lazily — the first hcall is reached without reading the whole trace', () => {
   const file = tmpTrace(synthetic(11, 60000));
   const e = new Engine(file);

@@ -1,0 +1,92 @@
+/**
+ * Checkpoints of the machine for the engine: a jump restores the checkpoint nearest its target and
+ * replays the journal only from there, so its cost is bounded by the checkpoint spacing instead of
+ * growing with the distance travelled.
+ *
+ * Spacing adapts to a memory budget: checkpoints are taken every `interval` records as the trace is
+ * explored; when they hold more than the budget, every other one is dropped and the interval doubles.
+ * A checkpoint holds the non-zero HPT and slot_phys entries (tables unchanged since the previous
+ * checkpoint are shared), so a sparse HPT costs little even when its order is large.
+ */
+import { MachineState } from './machine';
+
+export interface Checkpoint {
+  /** The state is "before record `record`". */
+  readonly record: number;
+  readonly state: MachineState;
+  readonly bytes: number;
+}
+
+/** Bytes of a state's own tables, not counting those shared with `prev`. */
+function stateBytes(s: MachineState, prev: MachineState | null): number {
+  let n = s.hpt === prev?.hpt ? 0 : s.hpt.words.byteLength + s.hpt.index.byteLength;
+  s.phys.forEach((d, k) => {
+    if (prev && k < prev.phys.length && prev.phys[k] === d) return;
+    n += d.words.byteLength + d.index.byteLength;
+  });
+  return n + 64 * (s.vmas.length + s.memslots.length + s.phys.length);
+}
+
+export class Checkpoints {
+  private list: Checkpoint[] = [];
+  private total = 0;
+
+  constructor(
+    /** Bytes the checkpoints may hold together. */
+    readonly budget: number,
+    /** Records between checkpoints at the start (a power of two); doubles as the budget demands. */
+    public interval: number,
+  ) {}
+
+  get count(): number {
+    return this.list.length;
+  }
+  get bytes(): number {
+    return this.total;
+  }
+
+  /** Whether the engine should save the state before record `record` (it explores in order). */
+  due(record: number): boolean {
+    const last = this.list.length ? this.list[this.list.length - 1].record : -1;
+    return record > last && record % this.interval === 0;
+  }
+
+  add(record: number, state: MachineState): void {
+    const prev = this.list.length ? this.list[this.list.length - 1].state : null;
+    const bytes = stateBytes(state, prev);
+    this.list.push({ record, state, bytes });
+    this.total += bytes;
+    while (this.total > this.budget && this.list.length > 2) this.thin();
+  }
+
+  /** Keeps every other checkpoint (those on the doubled interval) and recounts their bytes. */
+  private thin(): void {
+    this.interval *= 2;
+    this.list = this.list.filter((c) => c.record % this.interval === 0);
+    this.total = 0;
+    let prev: MachineState | null = null;
+    this.list = this.list.map((c) => {
+      const bytes = stateBytes(c.state, prev);
+      prev = c.state;
+      this.total += bytes;
+      return { ...c, bytes };
+    });
+  }
+
+  /** The checkpoint whose record is nearest to `record` (either side), or null. */
+  nearest(record: number): Checkpoint | null {
+    const l = this.list;
+    if (!l.length) return null;
+    let lo = 0;
+    let hi = l.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (l[mid].record <= record) lo = mid;
+      else hi = mid - 1;
+    }
+    const below = l[lo];
+    const above = lo + 1 < l.length ? l[lo + 1] : null;
+    if (below.record > record) return below;
+    return above && above.record - record < record - below.record ? above : below;
+  }
+}
