@@ -4,7 +4,8 @@
  * growing with the distance travelled.
  *
  * Spacing adapts to a memory budget: checkpoints are taken every `interval` records as the trace is
- * explored; when they hold more than the budget, every other one is dropped and the interval doubles.
+ * explored, plus one at the end of the trace; when they hold more than the budget, every other one
+ * is dropped and the interval doubles.
  * A checkpoint holds the non-zero HPT and slot_phys entries (tables unchanged since the previous
  * checkpoint are shared), so a sparse HPT costs little even when its order is large.
  */
@@ -15,14 +16,16 @@ export interface Checkpoint {
   readonly record: number;
   readonly state: MachineState;
   readonly bytes: number;
+  /** Off the interval grid (the end of the trace): kept when the grid thins. */
+  readonly pinned: boolean;
 }
 
 /** Bytes of a state's own tables, not counting those shared with `prev`. */
 function stateBytes(s: MachineState, prev: MachineState | null): number {
-  let n = s.hpt === prev?.hpt ? 0 : s.hpt.words.byteLength + s.hpt.index.byteLength;
+  let n = s.hpt === prev?.hpt ? 0 : s.hpt.bytes;
   s.phys.forEach((d, k) => {
     if (prev && k < prev.phys.length && prev.phys[k] === d) return;
-    n += d.words.byteLength + d.index.byteLength;
+    n += d.bytes;
   });
   return n + 64 * (s.vmas.length + s.memslots.length + s.phys.length);
 }
@@ -51,18 +54,19 @@ export class Checkpoints {
     return record > last && record % this.interval === 0;
   }
 
-  add(record: number, state: MachineState): void {
-    const prev = this.list.length ? this.list[this.list.length - 1].state : null;
-    const bytes = stateBytes(state, prev);
-    this.list.push({ record, state, bytes });
+  add(record: number, state: MachineState, pinned = false): void {
+    const last = this.list.length ? this.list[this.list.length - 1] : null;
+    if (last && last.record >= record) return;
+    const bytes = stateBytes(state, last?.state ?? null);
+    this.list.push({ record, state, bytes, pinned });
     this.total += bytes;
     while (this.total > this.budget && this.list.length > 2) this.thin();
   }
 
-  /** Keeps every other checkpoint (those on the doubled interval) and recounts their bytes. */
+  /** Keeps every other checkpoint (those on the doubled interval, and the pinned) and recounts their bytes. */
   private thin(): void {
     this.interval *= 2;
-    this.list = this.list.filter((c) => c.record % this.interval === 0);
+    this.list = this.list.filter((c) => c.pinned || c.record % this.interval === 0);
     this.total = 0;
     let prev: MachineState | null = null;
     this.list = this.list.map((c) => {

@@ -77,14 +77,6 @@ export class Journal {
     this.objects.push(o);
   }
 
-  /** Drops everything from offset `to` on (used when the future is rewritten). */
-  truncate(to: number, objectsTo: number): void {
-    this.len = to;
-    this.objects.length = objectsTo;
-    const keep = (to + PAGE - 1) >>> PAGE_SHIFT;
-    if (this.pages.length > keep + 1) this.pages.length = keep + 1;
-  }
-
   get bytes(): number {
     return this.pages.length * PAGE * 4;
   }

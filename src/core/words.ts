@@ -17,18 +17,22 @@ const SLAB_MAX = 64;
 const DENSE_MAX = 1 << 20;
 
 /**
- * The non-zero entries of a table at one moment, in ascending index order: a checkpoint's copy.
- * Indices are uint32 unless the table reaches past 2^32 entries.
+ * A table's contents at one moment, for a checkpoint. A mostly empty table is kept sparse (its
+ * non-zero entries in ascending order; indices uint32 unless the table reaches past 2^32 entries);
+ * a well-filled one as copies of its chunks, which restore at memory-copy speed.
  */
 export interface WordsDump {
   readonly index: Uint32Array | Float64Array;
   readonly words: Uint32Array;
+  readonly chunkKeys: readonly number[];
+  readonly chunkCopies: readonly Uint32Array[];
   readonly live: number;
   readonly flagged: number;
+  readonly bytes: number;
 }
 
 /** The dump of an empty table. */
-export const EMPTY_DUMP: WordsDump = { index: new Uint32Array(0), words: new Uint32Array(0), live: 0, flagged: 0 };
+export const EMPTY_DUMP: WordsDump = { index: new Uint32Array(0), words: new Uint32Array(0), chunkKeys: [], chunkCopies: [], live: 0, flagged: 0, bytes: 0 };
 
 /** Deltas of the last writeFrom, by word of the entry (valid where its mask bit is set). */
 export const writeDeltas = new Uint32Array(8);
@@ -297,38 +301,55 @@ export class SparseWords {
     if (this.same !== null) return this.same;
     const width = this.width;
     const n = this.nonZeroCount;
-    let wide = false;
-    for (const key of this.chunks.keys()) if ((key + 1) * CHUNK > 4294967296) wide = true;
-    const index = wide ? new Float64Array(n) : new Uint32Array(n);
-    const words = new Uint32Array(n * width);
-    let k = 0;
-    for (const key of [...this.chunks.keys()].sort((x, y) => x - y)) {
-      const c = this.chunks.get(key)!;
-      for (let i = 0, b = 0; i < CHUNK; i++, b += width) {
-        let any = 0;
-        for (let w = 0; w < width; w++) any |= c[b + w];
-        if (any === 0) continue;
-        index[k] = key * CHUNK + i;
-        for (let w = 0; w < width; w++) words[k * width + w] = c[b + w];
-        k++;
+    const keys = [...this.chunks.keys()].sort((x, y) => x - y);
+    let d: WordsDump;
+    if (n * (width + 1) * 2 >= keys.length * CHUNK * width) {
+      const copies = keys.map((k) => this.chunks.get(k)!.slice());
+      d = { ...EMPTY_DUMP, chunkKeys: keys, chunkCopies: copies, live: n, flagged: this.flagged, bytes: keys.length * CHUNK * width * 4 };
+    } else {
+      const wide = keys.length > 0 && (keys[keys.length - 1] + 1) * CHUNK > 4294967296;
+      const index = wide ? new Float64Array(n) : new Uint32Array(n);
+      const words = new Uint32Array(n * width);
+      let k = 0;
+      for (const key of keys) {
+        const c = this.chunks.get(key)!;
+        for (let i = 0, b = 0; i < CHUNK; i++, b += width) {
+          let any = 0;
+          for (let w = 0; w < width; w++) any |= c[b + w];
+          if (any === 0) continue;
+          index[k] = key * CHUNK + i;
+          for (let w = 0; w < width; w++) words[k * width + w] = c[b + w];
+          k++;
+        }
       }
+      d = { ...EMPTY_DUMP, index, words, live: n, flagged: this.flagged, bytes: index.byteLength + words.byteLength };
     }
-    this.same = { index, words, live: n, flagged: this.flagged };
-    return this.same;
+    this.same = d;
+    return d;
   }
 
   /** Makes the table equal to a dump (of a table of the same width). */
   load(d: WordsDump): void {
     if (this.same === d) return;
-    for (const c of this.chunks.values()) c.fill(0);
     const width = this.width;
-    const { index, words } = d;
-    for (let k = 0; k < index.length; k++) {
-      const i = index[k];
-      const key = Math.floor(i / CHUNK);
-      const c = this.chunkForWrite(key);
-      const base = (i - key * CHUNK) * width;
-      for (let w = 0; w < width; w++) c[base + w] = words[k * width + w];
+    if (d.chunkKeys.length > 0) {
+      const keep = new Set(d.chunkKeys);
+      for (const [key, c] of this.chunks) if (!keep.has(key)) c.fill(0);
+      d.chunkKeys.forEach((key, k) => this.chunkForWrite(key).set(d.chunkCopies[k]));
+    } else {
+      for (const c of this.chunks.values()) c.fill(0);
+      const { index, words } = d;
+      let key = -1;
+      let c: Uint32Array | undefined;
+      for (let k = 0; k < index.length; k++) {
+        const i = index[k];
+        if (i >= (key + 1) * CHUNK || key < 0) {
+          key = Math.floor(i / CHUNK);
+          c = this.chunkForWrite(key);
+        }
+        const base = (i - key * CHUNK) * width;
+        for (let w = 0; w < width; w++) c![base + w] = words[k * width + w];
+      }
     }
     this.live = d.live;
     this.liveStale = false;

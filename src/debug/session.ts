@@ -499,7 +499,11 @@ export class HptraceDebugSession extends LoggingDebugSession {
             ev.body.cancellable = true;
             ev.body.percentage = pct;
             this.sendEvent(ev);
-          } else this.sendEvent(new ProgressUpdateEvent(progressId, msg) as DebugProtocol.ProgressUpdateEvent);
+          } else {
+            const ev = new ProgressUpdateEvent(progressId, msg) as DebugProtocol.ProgressUpdateEvent;
+            ev.body.percentage = pct;
+            this.sendEvent(ev);
+          }
         }
         await new Promise((r) => setImmediate(r));
         if (!this.e || this.e !== e) throw new Cancelled();
@@ -632,19 +636,56 @@ export class HptraceDebugSession extends LoggingDebugSession {
 
   // ---- goto ------------------------------------------------------------------------------
 
-  /** The hcall record on `line`, or the first one after it, exploring (in slices) as far as needed. */
+  /** The hcall record on `line`, or the first one after it, reading the trace as far as needed. */
   private async recordForLine(line: number): Promise<number> {
     const e = this.engine();
-    while (!e.complete && e.lastLine < line) {
-      const end = performance.now() + SLICE_MS;
-      while (e.lastLine < line && performance.now() < end && e.explore());
-      if (e.lastLine < line && !e.complete) await new Promise((r) => setImmediate(r));
-      if (this.e !== e) throw new Error('the session was restarted');
-    }
+    await this.index(() => e.lastLine >= line, `to line ${line}`);
     // A line that holds no record means the next record after it.
     const k = e.recordFromLine(line);
     if (k >= e.count) return -1;
     return e.isHcall(k) ? k : e.nextHcall(k);
+  }
+
+  /**
+   * Reads (indexes) the trace in slices until `enough()` or its end, with progress events after a
+   * moment; a pause or a cancel stops it where it got to. Other motion waits meanwhile (running).
+   */
+  private async index(enough: () => boolean, what: string): Promise<void> {
+    const e = this.engine();
+    if (enough() || e.complete) return;
+    this.running = true;
+    this.pauseRequested = false;
+    this.cancelRequested = false;
+    const t0 = performance.now();
+    let progressId: string | null = null;
+    try {
+      for (;;) {
+        const end = performance.now() + SLICE_MS;
+        for (let n = 0; !enough() && e.explore(); n++) if ((n & 63) === 63 && performance.now() > end) break;
+        if (enough() || e.complete) return;
+        if (this.supportsProgress && performance.now() - t0 > PROGRESS_AFTER_MS) {
+          const pct = (100 * e.bytesRead) / Math.max(1, e.fileSize);
+          const msg = `line ${e.lastLine}, ${(e.bytesRead / 1048576).toFixed(0)} of ${(e.fileSize / 1048576).toFixed(0)} MB`;
+          if (!progressId) {
+            progressId = `hptrace-index-${Date.now()}`;
+            const ev = new ProgressStartEvent(progressId, `Reading the trace ${what}`, msg) as DebugProtocol.ProgressStartEvent;
+            ev.body.cancellable = true;
+            ev.body.percentage = pct;
+            this.sendEvent(ev);
+          } else {
+            const ev = new ProgressUpdateEvent(progressId, msg) as DebugProtocol.ProgressUpdateEvent;
+            ev.body.percentage = pct;
+            this.sendEvent(ev);
+          }
+        }
+        await new Promise((r) => setImmediate(r));
+        if (this.e !== e) throw new Error('the session was restarted');
+        if (this.cancelRequested || this.pauseRequested) throw new Error(`cancelled: the trace has been read up to line ${e.lastLine}`);
+      }
+    } finally {
+      this.running = false;
+      if (progressId) this.sendEvent(new ProgressEndEvent(progressId));
+    }
   }
 
   protected override gotoTargetsRequest(response: DebugProtocol.GotoTargetsResponse, args: DebugProtocol.GotoTargetsArguments): void {

@@ -4,7 +4,10 @@
  */
 import { test, describe, beforeEach, afterEach } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
 
@@ -385,5 +388,35 @@ describe('hptrace debug adapter over DAP', () => {
     const s = await move(() => dc.restartRequest({ arguments: { trace: IO_BAR } as never }));
     assert.equal(s.body.reason, 'entry');
     assert.equal((await top()).line, 14);
+  });
+
+  test('reading a long trace for a goto reports progress and can be cancelled, then resumed', async () => {
+    // A trace long enough that reading it to the end takes well over the 300 ms progress threshold.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-dap-'));
+    const big = path.join(dir, 'big.hptrace');
+    const g = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'gen.mjs'), '--hcalls', '400000', '--seed', '3', '--out', big]);
+    assert.equal(g.status, 0, String(g.stderr));
+    const lines = fs.readFileSync(big, 'utf8').split('\n');
+    let lastLine = lines.length;
+    while (!lines[lastLine - 1].startsWith('hcall')) lastLine--;
+    await launch({ trace: big, stopOnEntry: true });
+    const started = dc.waitForEvent('progressStart') as Promise<DebugProtocol.ProgressStartEvent>;
+    const ended = dc.waitForEvent('progressEnd');
+    const targets = dc.gotoTargetsRequest({ source: { path: big }, line: lastLine });
+    const p = await started;
+    assert.equal(p.body.cancellable, true);
+    assert.match(p.body.title, /Reading the trace/);
+    await dc.customRequest('cancel', { progressId: p.body.progressId });
+    await assert.rejects(targets, /cancelled: the trace has been read up to line \d+/);
+    await ended;
+    // The session is still at its entry stop and answers.
+    assert.equal((await top()).line, 25);
+    // Asked again, the read goes on from where it stopped and finds the last line.
+    const again = await dc.gotoTargetsRequest({ source: { path: big }, line: lastLine });
+    assert.equal(again.body.targets.length, 1);
+    const s = await move(() => dc.gotoRequest({ threadId: 1, targetId: again.body.targets[0].id }));
+    assert.equal(s.body.reason, 'goto');
+    assert.equal((await top()).line, lastLine);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
