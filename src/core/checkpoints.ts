@@ -4,7 +4,7 @@
  * growing with the distance travelled.
  *
  * Spacing adapts to a memory budget: checkpoints are taken every `interval` records as the trace is
- * explored, plus one at the end of the trace; when they hold more than the budget, every other one
+ * explored, plus one where reading last stopped (the end of the trace, or where a goto sent it); when they hold more than the budget, every other one
  * is dropped and the interval doubles.
  * A checkpoint holds the non-zero HPT and slot_phys entries (tables unchanged since the previous
  * checkpoint are shared), so a sparse HPT costs little even when its order is large.
@@ -16,7 +16,7 @@ export interface Checkpoint {
   readonly record: number;
   readonly state: MachineState;
   readonly bytes: number;
-  /** Off the interval grid (the end of the trace): kept when the grid thins. */
+  /** Off the interval grid: where reading stopped (one at a time) or the end of the trace; kept when the grid thins. */
   readonly pinned: boolean;
 }
 
@@ -48,6 +48,11 @@ export class Checkpoints {
     return this.total;
   }
 
+  /** Records from the newest checkpoint to `record`. */
+  gap(record: number): number {
+    return this.list.length ? record - this.list[this.list.length - 1].record : record;
+  }
+
   /** Whether the engine should save the state before record `record` (it explores in order). */
   due(record: number): boolean {
     const last = this.list.length ? this.list[this.list.length - 1].record : -1;
@@ -55,6 +60,12 @@ export class Checkpoints {
   }
 
   add(record: number, state: MachineState, pinned = false): void {
+    // Only the newest off-grid checkpoint is kept: it marks where reading last stopped.
+    const k = this.list.findIndex((c) => c.pinned);
+    if (k >= 0 && pinned) {
+      this.total -= this.list[k].bytes;
+      this.list.splice(k, 1);
+    }
     const last = this.list.length ? this.list[this.list.length - 1] : null;
     if (last && last.record >= record) return;
     const bytes = stateBytes(state, last?.state ?? null);

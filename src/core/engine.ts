@@ -250,7 +250,7 @@ export class Engine {
       if (!l) {
         this.complete = true;
         // The end is where a user jumps most; it is rarely on the interval grid.
-        this.checkpoints.add(this.count, this.m.saveState(), true);
+        this.settle();
         if (!this.st.sawHeader) this.error = new TraceError(this.file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"');
         return false;
       }
@@ -305,6 +305,16 @@ export class Engine {
       this.lastParsed = { index: i, rec };
       return true;
     }
+  }
+
+  /**
+   * Saves a checkpoint at the frontier when it is far from the last one: where a long read stopped is
+   * where the user is, and jumps back to it should not replay half an interval.
+   */
+  settle(): void {
+    if (this.checkpoints.gap(this.count) < this.checkpoints.interval / 8) return;
+    this.seek(this.count);
+    this.checkpoints.add(this.count, this.m.saveState(), true);
   }
 
   /** Explores until at least `n` records are known (or the trace ends). */

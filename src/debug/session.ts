@@ -662,7 +662,10 @@ export class HptraceDebugSession extends LoggingDebugSession {
       for (;;) {
         const end = performance.now() + SLICE_MS;
         for (let n = 0; !enough() && e.explore(); n++) if ((n & 63) === 63 && performance.now() > end) break;
-        if (enough() || e.complete) return;
+        if (enough() || e.complete) {
+          e.settle();
+          return;
+        }
         if (this.supportsProgress && performance.now() - t0 > PROGRESS_AFTER_MS) {
           const pct = (100 * e.bytesRead) / Math.max(1, e.fileSize);
           const msg = `line ${e.lastLine}, ${(e.bytesRead / 1048576).toFixed(0)} of ${(e.fileSize / 1048576).toFixed(0)} MB`;
