@@ -432,6 +432,22 @@ export class HptraceDebugSession extends LoggingDebugSession {
     return null;
   }
 
+  /** Starts (id null) or updates a cancellable progress report; returns its id. */
+  private progress(id: string | null, title: string, message: string, percentage: number): string {
+    if (id === null) {
+      id = `hptrace-progress-${Date.now()}`;
+      const ev = new ProgressStartEvent(id, title, message) as DebugProtocol.ProgressStartEvent;
+      ev.body.cancellable = true;
+      ev.body.percentage = percentage;
+      this.sendEvent(ev);
+    } else {
+      const ev = new ProgressUpdateEvent(id, message) as DebugProtocol.ProgressUpdateEvent;
+      ev.body.percentage = percentage;
+      this.sendEvent(ev);
+    }
+    return id;
+  }
+
   /**
    * Runs forward (dir 1) or backward (dir -1) until a breakpoint, a `find` condition, the end or the
    * start, a pause or a cancel. Resolves when it has stopped (and reported the stop).
@@ -493,17 +509,7 @@ export class HptraceDebugSession extends LoggingDebugSession {
         if (this.supportsProgress && elapsed > PROGRESS_AFTER_MS) {
           const pct = opts.dir > 0 ? (k < e.count - 1 ? (100 * k) / Math.max(1, e.count) : (100 * e.bytesRead) / Math.max(1, e.fileSize)) : (100 * (startK - k)) / Math.max(1, startK);
           const msg = `line ${e.line(Math.max(k, 0))}${opts.dir < 0 ? ' (backwards)' : ''}`;
-          if (!progressId) {
-            progressId = `hptrace-run-${Date.now()}`;
-            const ev = new ProgressStartEvent(progressId, opts.dir > 0 ? 'Replaying the trace' : 'Replaying the trace backwards', msg) as DebugProtocol.ProgressStartEvent;
-            ev.body.cancellable = true;
-            ev.body.percentage = pct;
-            this.sendEvent(ev);
-          } else {
-            const ev = new ProgressUpdateEvent(progressId, msg) as DebugProtocol.ProgressUpdateEvent;
-            ev.body.percentage = pct;
-            this.sendEvent(ev);
-          }
+          progressId = this.progress(progressId, opts.dir > 0 ? 'Replaying the trace' : 'Replaying the trace backwards', msg, pct);
         }
         await new Promise((r) => setImmediate(r));
         if (!this.e || this.e !== e) throw new Cancelled();
@@ -669,17 +675,7 @@ export class HptraceDebugSession extends LoggingDebugSession {
         if (this.supportsProgress && performance.now() - t0 > PROGRESS_AFTER_MS) {
           const pct = (100 * e.bytesRead) / Math.max(1, e.fileSize);
           const msg = `line ${e.lastLine}, ${(e.bytesRead / 1048576).toFixed(0)} of ${(e.fileSize / 1048576).toFixed(0)} MB`;
-          if (!progressId) {
-            progressId = `hptrace-index-${Date.now()}`;
-            const ev = new ProgressStartEvent(progressId, `Reading the trace ${what}`, msg) as DebugProtocol.ProgressStartEvent;
-            ev.body.cancellable = true;
-            ev.body.percentage = pct;
-            this.sendEvent(ev);
-          } else {
-            const ev = new ProgressUpdateEvent(progressId, msg) as DebugProtocol.ProgressUpdateEvent;
-            ev.body.percentage = pct;
-            this.sendEvent(ev);
-          }
+          progressId = this.progress(progressId, `Reading the trace ${what}`, msg, pct);
         }
         await new Promise((r) => setImmediate(r));
         if (this.e !== e) throw new Error('the session was restarted');
