@@ -75,7 +75,9 @@ if (argv[0] === '--floor') {
 // ---- options ------------------------------------------------------------------------------------
 function usage(msg) {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
-  process.stderr.write('usage: node scripts/bench.mjs [--quick | --hcalls N] [--runs K] [--steps K] [--no-adapter] [--cache DIR]\n');
+  process.stderr.write(
+    'usage: node scripts/bench.mjs [--quick | --hcalls N] [--runs K] [--steps K] [--no-adapter] [--cache DIR]\n',
+  );
   process.exit(2);
 }
 let quick = false;
@@ -126,7 +128,9 @@ function trace(n) {
     note(`generating ${label(n)} hcalls into ${file} …`);
     const t0 = Date.now();
     const tmp = `${file}.${process.pid}.tmp`;
-    const r = spawnSync(process.execPath, [genPath, '--hcalls', String(n), '--seed', String(SEED), '--out', tmp], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const r = spawnSync(process.execPath, [genPath, '--hcalls', String(n), '--seed', String(SEED), '--out', tmp], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     if (r.status !== 0) throw new Error(`gen.mjs failed (exit ${r.status})`);
     fs.renameSync(tmp, file);
     note(`generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -179,7 +183,10 @@ function lineFacts(file) {
 
 // ---- CLI runs -----------------------------------------------------------------------------------
 const rssHook = path.join(cache, 'rss-hook.cjs');
-fs.writeFileSync(rssHook, "process.on('exit', () => { try { require('fs').writeFileSync(process.env.HPTRACE_BENCH_RSS_OUT, String(process.resourceUsage().maxRSS)); } catch {} });\n");
+fs.writeFileSync(
+  rssHook,
+  "process.on('exit', () => { try { require('fs').writeFileSync(process.env.HPTRACE_BENCH_RSS_OUT, String(process.resourceUsage().maxRSS)); } catch {} });\n",
+);
 const rssOut = path.join(cache, `rss-${process.pid}.txt`);
 
 /** Runs node with args; wall seconds from spawn to exit and peak RSS in MB. */
@@ -190,9 +197,14 @@ function timeNode(args) {
     /* none yet */
   }
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--require', rssHook, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HPTRACE_BENCH_RSS_OUT: rssOut }, maxBuffer: 16 << 20 });
+  const r = spawnSync(process.execPath, ['--require', rssHook, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, HPTRACE_BENCH_RSS_OUT: rssOut },
+    maxBuffer: 16 << 20,
+  });
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed (exit ${r.status}): ${String(r.stderr).slice(0, 500)}`);
+  if (r.status !== 0)
+    throw new Error(`node ${args.join(' ')} failed (exit ${r.status}): ${String(r.stderr).slice(0, 500)}`);
   let rss = NaN;
   try {
     rss = Number(fs.readFileSync(rssOut, 'utf8')) / 1024;
@@ -216,7 +228,9 @@ function cliFigures(t) {
     replay.push(r.secs);
     rss.push(r.rss);
   }
-  note(`${label(t.n)}: floor runs ${floor.map((x) => x.toFixed(2)).join(' ')} s, replay runs ${replay.map((x) => x.toFixed(2)).join(' ')} s`);
+  note(
+    `${label(t.n)}: floor runs ${floor.map((x) => x.toFixed(2)).join(' ')} s, replay runs ${replay.map((x) => x.toFixed(2)).join(' ')} s`,
+  );
   return { floor: median(floor), replay: median(replay), rss: Math.max(...rss) };
 }
 
@@ -271,7 +285,13 @@ class Dap {
       } else this.events.push(msg);
     } else if (msg.type === 'request') {
       // reverse requests (runInTerminal …): refuse
-      this.send({ type: 'response', request_seq: msg.seq, command: msg.command, success: false, message: 'not supported by the bench' });
+      this.send({
+        type: 'response',
+        request_seq: msg.seq,
+        command: msg.command,
+        success: false,
+        message: 'not supported by the bench',
+      });
     }
   }
 
@@ -289,7 +309,10 @@ class Dap {
         this.pending.delete(seq);
         reject(new Error(`${command}: no response in ${timeoutMs / 1000} s`));
       }, timeoutMs);
-      this.pending.set(seq, { resolve: (m) => (clearTimeout(timer), resolve(m)), reject: (e) => (clearTimeout(timer), reject(e)) });
+      this.pending.set(seq, {
+        resolve: (m) => (clearTimeout(timer), resolve(m)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
       this.send({ type: 'request', command, arguments: args });
     });
   }
@@ -322,7 +345,14 @@ async function startAdapter() {
   child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
   const dap = new Dap(child);
   dap.stderr = () => stderr;
-  await dap.request('initialize', { clientID: 'hptrace-bench', adapterID: 'hptrace', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path', supportsProgressReporting: false });
+  await dap.request('initialize', {
+    clientID: 'hptrace-bench',
+    adapterID: 'hptrace',
+    linesStartAt1: true,
+    columnsStartAt1: true,
+    pathFormat: 'path',
+    supportsProgressReporting: false,
+  });
   return dap;
 }
 
@@ -390,16 +420,23 @@ async function adapterFigures(tSmall, tBig) {
     const a = await firstStop(tSmall, { stopOnEntry: true, breakOn: ['H_PARAMETER'] });
     entry.push(a.ms);
     const b = await firstStop(tSmall, { stopOnEntry: false, breakOn: ['H_PARAMETER'] });
-    if (b.reason !== 'exception') note(`first_stop_param: stopped for "${b.reason}" at line ${b.line}, expected an H_PARAMETER stop`);
+    if (b.reason !== 'exception')
+      note(`first_stop_param: stopped for "${b.reason}" at line ${b.line}, expected an H_PARAMETER stop`);
     param.push(b.ms);
   }
   out.entry = median(entry);
   out.param = median(param);
-  note(`${label(tSmall.n)}: first stop on entry ${entry.map((x) => x.toFixed(0)).join(' ')} ms, at the first H_PARAMETER ${param.map((x) => x.toFixed(0)).join(' ')} ms`);
+  note(
+    `${label(tSmall.n)}: first stop on entry ${entry.map((x) => x.toFixed(0)).join(' ')} ms, at the first H_PARAMETER ${param.map((x) => x.toFixed(0)).join(' ')} ms`,
+  );
 
   const dap = await startAdapter();
   try {
-    const launched = dap.request('launch', { trace: tBig.file, kernel: 'io', stopOnEntry: true, breakOn: ['H_PARAMETER'] }, 600_000);
+    const launched = dap.request(
+      'launch',
+      { trace: tBig.file, kernel: 'io', stopOnEntry: true, breakOn: ['H_PARAMETER'] },
+      600_000,
+    );
     await dap.event('initialized', 600_000);
     await dap.request('setExceptionBreakpoints', { filters: ['H_PARAMETER'] });
     await dap.request('configurationDone', {});
@@ -430,7 +467,7 @@ async function adapterFigures(tSmall, tBig) {
     // Jumps between scattered points (not only to the end): the worst one is what a user may hit.
     const anywhere = [];
     for (let k = 0; k < 12; k++) {
-      const frac = ((k * 7) % 12 + 0.5) / 12;
+      const frac = (((k * 7) % 12) + 0.5) / 12;
       anywhere.push(await gotoLine(Math.max(tBig.firstHcall, Math.round(tBig.lastHcall * frac))));
     }
     out.gotoMax = Math.max(...anywhere);
@@ -449,7 +486,9 @@ async function adapterFigures(tSmall, tBig) {
       revs.push(r.ms);
     }
     out.reverse = median(revs);
-    note(`${label(tBig.n)}: goto end ${gotos.map((x) => x.toFixed(1)).join(' ')} ms; stepBack ${backs.map((x) => x.toFixed(1)).join(' ')} ms; next ${nexts.map((x) => x.toFixed(1)).join(' ')} ms; reverseContinue ${revs.map((x) => x.toFixed(1)).join(' ')} ms`);
+    note(
+      `${label(tBig.n)}: goto end ${gotos.map((x) => x.toFixed(1)).join(' ')} ms; stepBack ${backs.map((x) => x.toFixed(1)).join(' ')} ms; next ${nexts.map((x) => x.toFixed(1)).join(' ')} ms; reverseContinue ${revs.map((x) => x.toFixed(1)).join(' ')} ms`,
+    );
     out.rss = vmHwmMb(dap.child.pid);
   } catch (e) {
     throw new Error(`${e.message}${dap.stderr() ? `; adapter stderr: ${dap.stderr().trim().slice(-300)}` : ''}`);
@@ -473,7 +512,15 @@ for (const t of big === small ? [tSmall] : [tSmall, tBig]) {
   if (t === tBig) t.cliRss = f.rss;
 }
 
-const adapterNames = [`first_stop_entry_ms_${S}`, `first_stop_param_ms_${S}`, `next_ms_${B}`, `stepback_ms_${B}`, `goto_end_ms_${B}`, `reverse_continue_ms_${B}`, `goto_max_ms_${B}`];
+const adapterNames = [
+  `first_stop_entry_ms_${S}`,
+  `first_stop_param_ms_${S}`,
+  `next_ms_${B}`,
+  `stepback_ms_${B}`,
+  `goto_end_ms_${B}`,
+  `reverse_continue_ms_${B}`,
+  `goto_max_ms_${B}`,
+];
 let a = null;
 let why = '';
 if (!adapter) why = 'skipped with --no-adapter';
@@ -488,8 +535,14 @@ else {
 }
 const vals = a ? [a.entry, a.param, a.next, a.stepBack, a.gotoEnd, a.reverse, a.gotoMax] : [];
 adapterNames.forEach((n, k) => figure(n, a ? fmt(vals[k], 1) : `n/a (${why})`));
-figure(`cli_rss_mb_${B}`, Number.isFinite(tBig.cliRss) ? fmt(tBig.cliRss, 0) : 'n/a (no maxRSS from the replay process)');
-figure(`adapter_rss_mb_${B}`, a ? (Number.isFinite(a.rss) ? fmt(a.rss, 0) : 'n/a (no /proc/PID/status VmHWM on this system)') : `n/a (${why})`);
+figure(
+  `cli_rss_mb_${B}`,
+  Number.isFinite(tBig.cliRss) ? fmt(tBig.cliRss, 0) : 'n/a (no maxRSS from the replay process)',
+);
+figure(
+  `adapter_rss_mb_${B}`,
+  a ? (Number.isFinite(a.rss) ? fmt(a.rss, 0) : 'n/a (no /proc/PID/status VmHWM on this system)') : `n/a (${why})`,
+);
 try {
   fs.unlinkSync(rssOut);
 } catch {

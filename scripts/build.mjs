@@ -17,7 +17,15 @@ function walk(dir, pred, acc = []) {
   return acc;
 }
 
-const common = { bundle: true, platform: 'node', target: 'node18', format: 'cjs', sourcemap: 'linked', logLevel: 'warning', absWorkingDir: root };
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node18',
+  format: 'cjs',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
 
 const products = [
   { in: 'src/extension/extension.ts', out: 'dist/extension.js', external: ['vscode'] },
@@ -25,13 +33,28 @@ const products = [
   { in: 'src/cli/cli.ts', out: 'dist/cli.js', external: [] },
 ].filter((p) => fs.existsSync(path.join(root, p.in)));
 
-const tests = walk(path.join(root, 'test'), (p) => p.endsWith('.ts') && !p.endsWith('.d.ts')).map((p) => path.relative(root, p));
+const tests = walk(path.join(root, 'test'), (p) => p.endsWith('.ts') && !p.endsWith('.d.ts')).map((p) =>
+  path.relative(root, p),
+);
 
 const t0 = Date.now();
 await generateGrammar(); // the grammar derives from src/core/bits.ts and is packaged
 const builds = [
-  ...products.map((p) => ({ ...common, entryPoints: [p.in], outfile: p.out, external: p.external, banner: p.banner, minify: false })),
-  { ...common, entryPoints: tests, outdir: 'out/test', outbase: 'test', external: ['vscode', 'mocha', '@vscode/test-electron', 'playwright-core'] },
+  ...products.map((p) => ({
+    ...common,
+    entryPoints: [p.in],
+    outfile: p.out,
+    external: p.external,
+    banner: p.banner,
+    minify: false,
+  })),
+  {
+    ...common,
+    entryPoints: tests,
+    outdir: 'out/test',
+    outbase: 'test',
+    external: ['vscode', 'mocha', '@vscode/test-electron', 'playwright-core'],
+  },
 ];
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();

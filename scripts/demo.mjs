@@ -6,7 +6,10 @@ import * as path from 'node:path';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const cli = path.join(root, 'dist', 'cli.js');
-const examples = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.hptrace')).sort();
+const examples = fs
+  .readdirSync(path.join(root, 'examples'))
+  .filter((f) => f.endsWith('.hptrace'))
+  .sort();
 
 function run(title, args) {
   console.log(`\n\x1b[1m$ hptrace ${args.join(' ')}\x1b[0m   # ${title}`);
@@ -19,6 +22,14 @@ function run(title, args) {
 
 for (const f of examples) run('replay through the emulated kernel (with the seed commit)', ['replay', `examples/${f}`]);
 run('which hcalls the seed commit changes', ['diff', 'examples/1-io-bar.hptrace']);
-run('the same trace on the kernel before the commit, as JSON Lines', ['replay', 'examples/1-io-bar.hptrace', '--json', '--kernel', 'pre-io']);
+run('the same trace on the kernel before the commit, as JSON Lines', [
+  'replay',
+  'examples/1-io-bar.hptrace',
+  '--json',
+  '--kernel',
+  'pre-io',
+]);
 run('decode an HPTE second doubleword', ['decode', '0x20001102a', '--as', 'r']);
-console.log(`\ndemo: replayed ${examples.length} example traces. Open examples/ in VS Code with the extension to debug them.`);
+console.log(
+  `\ndemo: replayed ${examples.length} example traces. Open examples/ in VS Code with the extension to debug them.`,
+);

@@ -116,7 +116,10 @@ const BULK_ARG_NAMES = [' w0=', ' w1=', ' w2=', ' w3=', ' w4=', ' w5=', ' w6=', 
  * bytes (whole lines). The Buffer is reused after `sink` returns, so `sink` must consume it at once
  * (write it synchronously, or copy it). Returns a summary object.
  */
-export function generate({ hcalls, seed, annotate = false, recordRate = 0.3, wrongRate = 0.001, chunkSize = 1 << 20 }, sink) {
+export function generate(
+  { hcalls, seed, annotate = false, recordRate = 0.3, wrongRate = 0.001, chunkSize = 1 << 20 },
+  sink,
+) {
   const rng = makeRng(seed);
   const R = rng.f;
   const RI = rng.int;
@@ -308,7 +311,8 @@ export function generate({ hcalls, seed, annotate = false, recordRate = 0.3, wro
   function hEnter(fHi, idx, ph, pl, rh, rl) {
     let psize;
     if ((pl & V_LARGE) === 0) psize = SZ_4K;
-    else if ((rl & 0xf000) === 0x1000) psize = SZ_64K; // POWER7: ARCH_206
+    else if ((rl & 0xf000) === 0x1000)
+      psize = SZ_64K; // POWER7: ARCH_206
     else if ((rl & 0xff000) === 0) psize = SZ_16M;
     else return H_PARAMETER;
     const gpa0 = (rh & 0x0fffffff) * TWO32 + ((rl & 0xfffff000) >>> 0);
@@ -559,7 +563,15 @@ export function generate({ hcalls, seed, annotate = false, recordRate = 0.3, wro
     if (code === H_PTEG_FULL && (fHi & H_EXACT_HI) === 0 && queue.length === 0 && R() < 0.5) {
       const group = Math.floor(idx / 8);
       if ((pl & V_SECONDARY) === 0) {
-        queue.push({ kind: 'enter', idx: (NGROUPS - 1 - group) * 8, ph, pl: (pl | V_SECONDARY) >>> 0, rh, rl, primary: group * 8 });
+        queue.push({
+          kind: 'enter',
+          idx: (NGROUPS - 1 - group) * 8,
+          ph,
+          pl: (pl | V_SECONDARY) >>> 0,
+          rh,
+          rl,
+          primary: group * 8,
+        });
       }
     }
     return code;
@@ -597,7 +609,7 @@ export function generate({ hcalls, seed, annotate = false, recordRate = 0.3, wro
       if (R() < 0.5 || (rl & 0xf0000) === 0) rl = ((rl & ~0xf000) | ((2 + RI(14)) << 12)) >>> 0;
     } else if (c < 0.115) {
       // an address in no memory slot
-      const gpa = (R() < 0.5 ? 0x800000000 + RI(0x10000) * SZ_64K : 0x240000000 + RI(0x400) * SZ_64K);
+      const gpa = R() < 0.5 ? 0x800000000 + RI(0x10000) * SZ_64K : 0x240000000 + RI(0x400) * SZ_64K;
       const p = R() < 0.8 ? SZ_64K : SZ_4K;
       makePteh(p !== SZ_4K);
       makePtel(gpa, p, WIMG_M, false);
@@ -610,7 +622,15 @@ export function generate({ hcalls, seed, annotate = false, recordRate = 0.3, wro
       // RAM mapped non-cacheable by the guest: accepted and made cacheable
       ramPage();
       makePteh(gPsize !== SZ_4K);
-      const w = [WIMG_I | WIMG_G, WIMG_I | WIMG_G, WIMG_W | WIMG_I | WIMG_G, WIMG_I, WIMG_I | WIMG_M | WIMG_G, WIMG_M | WIMG_G, 0][RI(7)];
+      const w = [
+        WIMG_I | WIMG_G,
+        WIMG_I | WIMG_G,
+        WIMG_W | WIMG_I | WIMG_G,
+        WIMG_I,
+        WIMG_I | WIMG_M | WIMG_G,
+        WIMG_M | WIMG_G,
+        0,
+      ][RI(7)];
       makePtel(gGpa, gPsize, w, false);
     } else if (c < 0.18) {
       // RAM mapped SAO (W|I|M): counts as M on POWER7
@@ -622,7 +642,16 @@ export function generate({ hcalls, seed, annotate = false, recordRate = 0.3, wro
       const p0 = R();
       const p = p0 < 0.7 ? SZ_64K : p0 < 0.8 ? SZ_16M : SZ_4K;
       const w0 = R();
-      const w = w0 < 0.8 ? WIMG_I | WIMG_G : w0 < 0.85 ? WIMG_I : w0 < 0.9 ? WIMG_I | WIMG_M | WIMG_G : w0 < 0.96 ? WIMG_W | WIMG_I : WIMG_M;
+      const w =
+        w0 < 0.8
+          ? WIMG_I | WIMG_G
+          : w0 < 0.85
+            ? WIMG_I
+            : w0 < 0.9
+              ? WIMG_I | WIMG_M | WIMG_G
+              : w0 < 0.96
+                ? WIMG_W | WIMG_I
+                : WIMG_M;
       makePteh(p !== SZ_4K);
       makePtel(addrIn(BAR_I, p), p, w, true);
     } else if (c < 0.29) {
@@ -633,15 +662,29 @@ export function generate({ hcalls, seed, annotate = false, recordRate = 0.3, wro
       const p = R() < 0.85 ? SZ_64K : SZ_4K;
       const w0 = R();
       let w;
-      if (iw) w = w0 < 0.8 ? WIMG_W | WIMG_I | WIMG_G : w0 < 0.85 ? WIMG_W | WIMG_I : w0 < 0.95 ? WIMG_I | WIMG_G : WIMG_W | WIMG_I | WIMG_M;
+      if (iw)
+        w =
+          w0 < 0.8
+            ? WIMG_W | WIMG_I | WIMG_G
+            : w0 < 0.85
+              ? WIMG_W | WIMG_I
+              : w0 < 0.95
+                ? WIMG_I | WIMG_G
+                : WIMG_W | WIMG_I | WIMG_M;
       else w = w0 < 0.85 ? WIMG_I | WIMG_G : WIMG_W | WIMG_I | WIMG_G;
       makePteh(p !== SZ_4K);
       makePtel(s !== null ? addrIn(BAR_W, p) : 0x210000000, p, w, true);
-    } else if (c < 0.30) {
+    } else if (c < 0.3) {
       // 16M pages where they cannot be: ordinary 64K RAM, or the 1 MiB write-through slot
       makePteh(true);
       if (R() < 0.7) makePtel(addrIn(RAM64, SZ_16M), SZ_16M, WIMG_M, false);
-      else makePtel(slots[BAR_W] !== null ? slots[BAR_W].baseGfn * PAGE : 0x210000000, SZ_16M, WIMG_W | WIMG_I | WIMG_G, true);
+      else
+        makePtel(
+          slots[BAR_W] !== null ? slots[BAR_W].baseGfn * PAGE : 0x210000000,
+          SZ_16M,
+          WIMG_W | WIMG_I | WIMG_G,
+          true,
+        );
     } else {
       // the common case: a cacheable page of RAM
       ramPage();
@@ -654,7 +697,6 @@ export function generate({ hcalls, seed, annotate = false, recordRate = 0.3, wro
 
   /** Picks a target for REMOVE/PROTECT: a live entry (mostly), a dead one, or an index out of range. */
   let tIdx = 0;
-  let tLive = false;
   function pickTarget(pLive, pOut) {
     const c = R();
     if (c < pLive && nLive > 0) {
@@ -664,19 +706,15 @@ export function generate({ hcalls, seed, annotate = false, recordRate = 0.3, wro
         const i = base + RI(8);
         if (valid[i]) {
           tIdx = i;
-          tLive = true;
           return;
         }
       }
       tIdx = live[RI(nLive)];
-      tLive = true;
     } else if (c < 1 - pOut) {
       const r = recentRemoved[RI(256)];
       tIdx = r >= 0 && R() < 0.6 ? r : RI(NPTE);
-      tLive = valid[tIdx] === 1;
     } else {
       tIdx = NPTE + RI(0x100000);
-      tLive = false;
     }
   }
   /** AVPN for the target: right (pteh & ~0x7f) or wrong. */
@@ -856,7 +894,6 @@ export function generate({ hcalls, seed, annotate = false, recordRate = 0.3, wro
       pickTarget(0.85, k === paramErrAt && type === 1 && mode !== 3 ? 1 : 0);
       if (k === paramErrAt && type === 1 && mode !== 3) {
         tIdx = NPTE + RI(0x100000);
-        tLive = false;
       } else {
         for (let tries = 0; used.has(tIdx) && tries < 8; tries++) pickTarget(0.85, 0);
         if (used.has(tIdx)) {
@@ -999,7 +1036,11 @@ export function generate({ hcalls, seed, annotate = false, recordRate = 0.3, wro
     }
   }
   emit('');
-  emit(`# summary: ${Object.entries(count).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  emit(
+    `# summary: ${Object.entries(count)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
   emit(`# summary: recorded results=${recordedCount} injected divergences=${injected} live HPTEs at the end=${nLive}`);
   flush();
   return { hcalls, seed, bytes, count, rets, recorded: recordedCount, injected, liveAtEnd: nLive };
@@ -1030,7 +1071,8 @@ function parseCount(s, what) {
 
 function parseRate(s, what) {
   const n = Number(s);
-  if (s === undefined || s === '' || !(n >= 0 && n <= 1)) usage(`${what}: expected a fraction between 0 and 1, found ${JSON.stringify(s)}`);
+  if (s === undefined || s === '' || !(n >= 0 && n <= 1))
+    usage(`${what}: expected a fraction between 0 and 1, found ${JSON.stringify(s)}`);
   return n;
 }
 
@@ -1109,11 +1151,18 @@ function main(argv) {
   const fd = out ? fs.openSync(out, 'w') : 1;
   if (!out) dropNpmBanner();
   const t0 = process.hrtime.bigint();
-  const summary = generate({ hcalls, seed: seed % TWO32, annotate, recordRate, wrongRate }, (chunk) => writeAll(fd, chunk));
+  const summary = generate({ hcalls, seed: seed % TWO32, annotate, recordRate, wrongRate }, (chunk) =>
+    writeAll(fd, chunk),
+  );
   if (out) fs.closeSync(fd);
   if (stats) {
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-    const extra = { seconds: +secs.toFixed(3), hcallsPerSecond: Math.round(hcalls / secs), mbPerSecond: +(summary.bytes / 1048576 / secs).toFixed(1), peakRssMB: +(process.resourceUsage().maxRSS / 1024).toFixed(1) };
+    const extra = {
+      seconds: +secs.toFixed(3),
+      hcallsPerSecond: Math.round(hcalls / secs),
+      mbPerSecond: +(summary.bytes / 1048576 / secs).toFixed(1),
+      peakRssMB: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
+    };
     process.stderr.write(JSON.stringify({ ...summary, ...extra }, null, 1) + '\n');
   }
 }

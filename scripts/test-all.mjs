@@ -44,7 +44,10 @@ const unitDirs = ['out/test/unit', 'out/test/dap'].filter((d) => fs.existsSync(p
 tiers.push(await runTier('unit + DAP', process.execPath, ['--test', '--test-reporter=spec', ...unitDirs], nodeCounts));
 if (process.env.HPTRACE_SKIP_E2E === '1') console.log('\n=== tier: end-to-end skipped (HPTRACE_SKIP_E2E=1) ===');
 else if (!fs.existsSync(path.join(root, 'scripts/e2e/run.mjs'))) console.log('\n=== tier: end-to-end not present ===');
-else tiers.push(await runTier('end-to-end (code-server + chromium)', process.execPath, ['scripts/e2e/run.mjs'], mochaCounts));
+else
+  tiers.push(
+    await runTier('end-to-end (code-server + chromium)', process.execPath, ['scripts/e2e/run.mjs'], mochaCounts),
+  );
 
 console.log('\n=== summary ===');
 for (const t of tiers) console.log(`${t.name}: ${t.passed} passed, ${t.failed} failed, exit ${t.code}, ${t.secs} s`);

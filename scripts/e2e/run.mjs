@@ -101,7 +101,17 @@ function parseArgs(argv) {
     else if (a === '--verbose') o.verbose = true;
     else if (a === '--keep') o.keep = true;
     else if (a === '-h' || a === '--help') {
-      process.stdout.write(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1).join('\n').split(/\n(?!\/\/)/)[0].split('\n').map((l) => l.slice(3)).join('\n') + '\n');
+      process.stdout.write(
+        fs
+          .readFileSync(fileURLToPath(import.meta.url), 'utf8')
+          .split('\n')
+          .slice(1)
+          .join('\n')
+          .split(/\n(?!\/\/)/)[0]
+          .split('\n')
+          .map((l) => l.slice(3))
+          .join('\n') + '\n',
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
@@ -191,7 +201,16 @@ function textOfLogArgs(args) {
 
 // ---- main ------------------------------------------------------------------
 // module-level so that signal handlers can clean up too
-const state = { tmp: null, server: null, context: null, runMarker: null, keep: false, phase: null, currentPage: null, artifactsDir: null };
+const state = {
+  tmp: null,
+  server: null,
+  context: null,
+  runMarker: null,
+  keep: false,
+  phase: null,
+  currentPage: null,
+  artifactsDir: null,
+};
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
@@ -202,7 +221,9 @@ async function main() {
   log(`install check took ${secs(Date.now() - tInstall)}`);
 
   if (opts.suite && !fs.existsSync(opts.testsPath)) {
-    throw new InfraError(`extension tests not found: ${opts.testsPath}\n  Build first: \`npm run build\` (compiles test/suite/**/*.ts to out/test/suite/).`);
+    throw new InfraError(
+      `extension tests not found: ${opts.testsPath}\n  Build first: \`npm run build\` (compiles test/suite/**/*.ts to out/test/suite/).`,
+    );
   }
   const pkgPath = path.join(opts.extensionPath, 'package.json');
   if (!fs.existsSync(pkgPath)) throw new InfraError(`no package.json in extension path ${opts.extensionPath}`);
@@ -223,7 +244,9 @@ async function main() {
   try {
     const r = await Promise.race([work, timeout]);
     if (r === 'timeout') {
-      log(`GLOBAL TIMEOUT: the e2e run did not finish within ${opts.timeout} s (phase: ${state.phase ?? '?'}) — failing.`);
+      log(
+        `GLOBAL TIMEOUT: the e2e run did not finish within ${opts.timeout} s (phase: ${state.phase ?? '?'}) — failing.`,
+      );
       await saveFailureScreenshot(state, 'timeout.png');
       code = 124;
     } else code = r;
@@ -268,7 +291,8 @@ async function runAll(opts, inst, state) {
   // malformed trace for the Problems/launch-error step, never the repository itself.
   let workspace = opts.workspace ? path.resolve(opts.workspace) : path.join(tmp, 'workspace');
   if (opts.workspace) {
-    if (!fs.existsSync(workspace) || !fs.statSync(workspace).isDirectory()) throw new InfraError(`workspace folder not found: ${workspace}`);
+    if (!fs.existsSync(workspace) || !fs.statSync(workspace).isDirectory())
+      throw new InfraError(`workspace folder not found: ${workspace}`);
   } else {
     fs.mkdirSync(workspace, { recursive: true });
     const examples = path.join(opts.extensionPath, 'examples');
@@ -311,15 +335,20 @@ async function runAll(opts, inst, state) {
   const logFd = fs.openSync(serverLog, 'a');
   const args = [
     inst.codeServerEntry,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
-    '--config', configYaml,
-    '--user-data-dir', userData,
-    '--extensions-dir', extDir,
+    '--config',
+    configYaml,
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    extDir,
   ];
   const tStart = Date.now();
   const server = spawn(process.execPath, args, {
@@ -352,12 +381,14 @@ async function runAll(opts, inst, state) {
 
   const healthDeadline = Date.now() + 60_000;
   for (;;) {
-    if (serverExit) throw new InfraError(`code-server exited early (${JSON.stringify(serverExit)}):\n${tail(serverLog)}`);
+    if (serverExit)
+      throw new InfraError(`code-server exited early (${JSON.stringify(serverExit)}):\n${tail(serverLog)}`);
     try {
       const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(2000) });
       if (res.ok) break;
     } catch {}
-    if (Date.now() > healthDeadline) throw new InfraError(`code-server did not answer /healthz within 60 s:\n${tail(serverLog)}`);
+    if (Date.now() > healthDeadline)
+      throw new InfraError(`code-server did not answer /healthz within 60 s:\n${tail(serverLog)}`);
     await sleep(150);
   }
   log(`code-server healthy after ${secs(Date.now() - tStart)}`);
@@ -456,13 +487,17 @@ async function runSuite({ context, state, url, opts }) {
     resolveExit(typeof code === 'number' ? code : Number(code) || 0);
   });
   const tSuite = Date.now();
-  log(`extension-host suite: ${path.relative(opts.extensionPath, opts.testsPath)} (workspace ${url.match(/folder=([^&]*)/)?.[1] && decodeURIComponent(url.match(/folder=([^&]*)/)[1])})`);
+  log(
+    `extension-host suite: ${path.relative(opts.extensionPath, opts.testsPath)} (workspace ${url.match(/folder=([^&]*)/)?.[1] && decodeURIComponent(url.match(/folder=([^&]*)/)[1])})`,
+  );
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
   const code = await Promise.race([exited, state.serverDied]);
   log(`extension-host suite ${code === 0 ? 'PASSED' : `FAILED (exit code ${code})`} in ${secs(Date.now() - tSuite)}`);
   if ('passing' in counts || 'failing' in counts) {
     // plain closing line for CI log readers
-    process.stdout.write(`e2e: ${counts.passing ?? 0} passed, ${counts.failing ?? 0} failed${counts.pending ? `, ${counts.pending} skipped` : ''}\n`);
+    process.stdout.write(
+      `e2e: ${counts.passing ?? 0} passed, ${counts.failing ?? 0} failed${counts.pending ? `, ${counts.pending} skipped` : ''}\n`,
+    );
   }
   if (code !== 0) await saveFailureScreenshot(state, 'suite-failure.png');
   // close the page: its extension host winds down (it may outlive the page for a grace period;
@@ -516,9 +551,15 @@ function cleanup(state) {
       let pids = markedPids(state.runMarker);
       if (pids.length) {
         log(`cleanup: ending ${pids.length} leftover process(es): ${pids.join(' ')}`);
-        for (const p of pids) try { process.kill(p, 'SIGTERM'); } catch {}
+        for (const p of pids)
+          try {
+            process.kill(p, 'SIGTERM');
+          } catch {}
         await sleep(1000);
-        for (const p of markedPids(state.runMarker)) try { process.kill(p, 'SIGKILL'); } catch {}
+        for (const p of markedPids(state.runMarker))
+          try {
+            process.kill(p, 'SIGKILL');
+          } catch {}
       }
     }
     if (state.tmp) {
@@ -547,8 +588,15 @@ if (isMain) {
         process.kill(-state.server.pid, 'SIGKILL');
       } catch {}
     }
-    if (state.runMarker) for (const p of markedPids(state.runMarker)) try { process.kill(p, 'SIGKILL'); } catch {}
-    if (state.tmp && !state.keep) try { fs.rmSync(state.tmp, { recursive: true, force: true }); } catch {}
+    if (state.runMarker)
+      for (const p of markedPids(state.runMarker))
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {}
+    if (state.tmp && !state.keep)
+      try {
+        fs.rmSync(state.tmp, { recursive: true, force: true });
+      } catch {}
   });
   process.on('SIGINT', () => onSignal('SIGINT', 130));
   process.on('SIGTERM', () => onSignal('SIGTERM', 143));

@@ -41,14 +41,18 @@ export async function openWorkbench({ page, workbenchUrl, log }, folder) {
   await page.waitForSelector(SEL.workbench, { timeout: 60_000 });
   await page.waitForSelector(SEL.statusbar, { state: 'visible', timeout: 60_000 });
   // the explorer shows the opened folder once the workspace has been restored
-  await page.waitForSelector(SEL.explorerFolder, { state: 'visible', timeout: 60_000 }).catch(() => log?.('explorer not visible (continuing)'));
+  await page
+    .waitForSelector(SEL.explorerFolder, { state: 'visible', timeout: 60_000 })
+    .catch(() => log?.('explorer not visible (continuing)'));
   await settle(page);
 }
 
 /** Wait until no progress bar is running and layout has settled a little. */
 export async function settle(page, ms = 750) {
   await page
-    .waitForFunction(() => !document.querySelector('.monaco-progress-container.active.infinite'), null, { timeout: 15_000 })
+    .waitForFunction(() => !document.querySelector('.monaco-progress-container.active.infinite'), null, {
+      timeout: 15_000,
+    })
     .catch(() => {});
   await page.waitForTimeout(ms);
 }
@@ -74,7 +78,10 @@ export async function screenshot({ page, artifactsDir, log }, name) {
 
 /** Fails the UI phase with what was expected and what the page showed. */
 function expect(ok, what, seen) {
-  if (!ok) throw new Error(`UI check failed: ${what}${seen !== undefined ? `\n  seen: ${JSON.stringify(String(seen).slice(0, 600))}` : ''}`);
+  if (!ok)
+    throw new Error(
+      `UI check failed: ${what}${seen !== undefined ? `\n  seen: ${JSON.stringify(String(seen).slice(0, 600))}` : ''}`,
+    );
 }
 
 async function openFile(page, name) {
@@ -190,7 +197,16 @@ export async function runUi(ctx) {
   fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
   fs.writeFileSync(
     path.join(workspace, '.vscode', 'settings.json'),
-    JSON.stringify({ 'debug.internalConsoleOptions': 'neverOpen', 'editor.minimap.enabled': false, 'workbench.panel.opensMaximized': 'never', 'files.exclude': { '.vscode': true } }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        'debug.internalConsoleOptions': 'neverOpen',
+        'editor.minimap.enabled': false,
+        'workbench.panel.opensMaximized': 'never',
+        'files.exclude': { '.vscode': true },
+      },
+      null,
+      2,
+    ) + '\n',
   );
 
   log(`opening workspace ${workspace}`);
@@ -201,16 +217,40 @@ export async function runUi(ctx) {
   // 1. A trace opens in the hptrace language, highlighted.
   await openFile(page, '1-io-bar.hptrace');
   const modeItem = page.locator('[id="status.editor.mode"]').first();
-  await page.waitForFunction(() => /hptrace/i.test(document.getElementById('status.editor.mode')?.textContent ?? ''), null, { timeout: 15_000 }).catch(() => {});
+  await page
+    .waitForFunction(() => /hptrace/i.test(document.getElementById('status.editor.mode')?.textContent ?? ''), null, {
+      timeout: 15_000,
+    })
+    .catch(() => {});
   const mode = (await modeItem.count()) ? await modeItem.innerText() : await page.locator(SEL.statusbar).innerText();
-  expect(/^\s*hptrace( trace)?\s*$/i.test(mode), 'the status bar\'s language mode is hptrace ("hptrace trace", the language\'s display name)', mode);
+  expect(
+    /^\s*hptrace( trace)?\s*$/i.test(mode),
+    'the status bar\'s language mode is hptrace ("hptrace trace", the language\'s display name)',
+    mode,
+  );
   // distinct token colours on screen, and the keyword `hcall` coloured unlike the comment
   const colours = await page.evaluate(() => {
     const spans = [...document.querySelectorAll('.editor-instance .monaco-editor .view-lines span[class*="mtk"]')];
-    const of = (re) => spans.find((e) => re.test(e.textContent))?.ownerDocument.defaultView.getComputedStyle(spans.find((e) => re.test(e.textContent))).color;
-    return { distinct: new Set(spans.map((e) => getComputedStyle(e).color)).size, hcall: of(/^hcall$/), comment: of(/^#/), plain: of(/^ $/) };
+    const of = (re) =>
+      spans
+        .find((e) => re.test(e.textContent))
+        ?.ownerDocument.defaultView.getComputedStyle(spans.find((e) => re.test(e.textContent))).color;
+    return {
+      distinct: new Set(spans.map((e) => getComputedStyle(e).color)).size,
+      hcall: of(/^hcall$/),
+      comment: of(/^#/),
+      plain: of(/^ $/),
+    };
   });
-  expect(colours.distinct >= 4 && colours.hcall && colours.comment && colours.hcall !== colours.comment && colours.hcall !== colours.plain, 'the trace is highlighted (>= 4 colours; `hcall` coloured unlike comments and plain text)', JSON.stringify(colours));
+  expect(
+    colours.distinct >= 4 &&
+      colours.hcall &&
+      colours.comment &&
+      colours.hcall !== colours.comment &&
+      colours.hcall !== colours.plain,
+    'the trace is highlighted (>= 4 colours; `hcall` coloured unlike comments and plain text)',
+    JSON.stringify(colours),
+  );
   await screenshot(ctx, 'editor.png');
 
   // 2. Hovering a ptel shows its bit table (line 31 brought into view first).
@@ -220,9 +260,20 @@ export async function runUi(ctx) {
   await settle(page, 500);
   const { text: hover, attempts, seen: otherHover } = await hoverText(page, '0x20002106a');
   if (attempts > 1) log(`hover appeared on attempt ${attempts}`);
-  expect(/WIMG/.test(hover) && /RPN/.test(hover) && /cache-inhibited/.test(hover) && /write-through/.test(hover), 'the hover over ptel=0x20002106a shows the decoded bit table (RPN, WIMG, W write-through, I cache-inhibited)', hover || (otherHover ? `no bit table after 4 attempts; the hover showed: ${otherHover}` : 'no hover widget appeared in 4 attempts (click, move away, hover again)'));
+  expect(
+    /WIMG/.test(hover) && /RPN/.test(hover) && /cache-inhibited/.test(hover) && /write-through/.test(hover),
+    'the hover over ptel=0x20002106a shows the decoded bit table (RPN, WIMG, W write-through, I cache-inhibited)',
+    hover ||
+      (otherHover
+        ? `no bit table after 4 attempts; the hover showed: ${otherHover}`
+        : 'no hover widget appeared in 4 attempts (click, move away, hover again)'),
+  );
   // bring the W and I rows of the (scrollable) hover into view for the screenshot, keeping its title
-  const hb = await page.locator(SEL.hover).first().boundingBox().catch(() => null);
+  const hb = await page
+    .locator(SEL.hover)
+    .first()
+    .boundingBox()
+    .catch(() => null);
   if (hb) {
     await page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height - 8, { steps: 3 });
     await page.evaluate(() => {
@@ -239,15 +290,27 @@ export async function runUi(ctx) {
   await runCommand(page, 'hptrace: Debug This Trace');
   await page.locator('.debug-toolbar').waitFor({ timeout: 20_000 });
   const entry = await waitMarker(page, 19);
-  expect(entry === 19 && (await topFrameLine(page)) === 19, 'the session stops on entry at the first hcall (line 19: marker and Call Stack)', `marker ${entry}, call stack ${await topFrameLine(page)}`);
+  expect(
+    entry === 19 && (await topFrameLine(page)) === 19,
+    'the session stops on entry at the first hcall (line 19: marker and Call Stack)',
+    `marker ${entry}, call stack ${await topFrameLine(page)}`,
+  );
   await page.keyboard.press('F5');
   const widget = page.locator('.zone-widget .exception-widget').first();
   await widget.waitFor({ timeout: 20_000 });
   const wtext = await widget.innerText();
-  expect(/H_PARAMETER/.test(wtext) && /does not match the slot's cache bits/.test(wtext), 'the exception widget names the failed check ("… does not match the slot\'s cache bits I")', wtext);
+  expect(
+    /H_PARAMETER/.test(wtext) && /does not match the slot's cache bits/.test(wtext),
+    'the exception widget names the failed check ("… does not match the slot\'s cache bits I")',
+    wtext,
+  );
   const stopLine = await waitMarker(page, 31);
   const csLine = await topFrameLine(page);
-  expect(stopLine === 31 && csLine === 31, 'the current-line marker and the Call Stack are on line 31', `marker ${stopLine}, call stack ${csLine}`);
+  expect(
+    stopLine === 31 && csLine === 31,
+    'the current-line marker and the Call Stack are on line 31',
+    `marker ${stopLine}, call stack ${csLine}`,
+  );
   await settle(page, 1000);
   await screenshot(ctx, 'stopped-exception.png');
 
@@ -256,7 +319,10 @@ export async function runUi(ctx) {
   await setPane(page, 'Watch', false);
   await setPane(page, 'Breakpoints', false);
   for (const name of ['Memslots', 'slot_phys']) {
-    await page.locator('.pane-header', { hasText: new RegExp(`^\\s*${name}`) }).first().waitFor({ timeout: 10_000 });
+    await page
+      .locator('.pane-header', { hasText: new RegExp(`^\\s*${name}`) })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await setPane(page, name, true);
   }
   const memPane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Memslots/ }) }).first();
@@ -268,19 +334,39 @@ export async function runUi(ctx) {
   const slot1 = spPane.locator('.monaco-list-row', { hasText: /^\s*slot 1/ }).first();
   await slot1.waitFor({ timeout: 10_000 });
   if ((await slot1.getAttribute('aria-expanded')) === 'false') await slot1.locator('.monaco-tl-twistie').click();
-  await spPane.locator('.monaco-list-row', { hasText: /0x3f80000020/ }).first().waitFor({ timeout: 10_000 }).catch(() => {});
+  await spPane
+    .locator('.monaco-list-row', { hasText: /0x3f80000020/ })
+    .first()
+    .waitFor({ timeout: 10_000 })
+    .catch(() => {});
   await settle(page, 800);
   const memslots = await memPane.innerText();
-  expect(/memslot 0\s*gpa 0x0–0x20000000/.test(memslots) && /memslot 1\s*gpa 0x200000000–0x200100000[^\n]*I\/O/.test(memslots), 'the Memslots view lists memslot 0 (RAM at gpa 0) and memslot 1 (the I/O BAR at 0x200000000)', memslots);
+  expect(
+    /memslot 0\s*gpa 0x0–0x20000000/.test(memslots) &&
+      /memslot 1\s*gpa 0x200000000–0x200100000[^\n]*I\/O/.test(memslots),
+    'the Memslots view lists memslot 0 (RAM at gpa 0) and memslot 1 (the I/O BAR at 0x200000000)',
+    memslots,
+  );
   const slotPhys = await spPane.innerText();
-  expect(/slot 0\s*512 entries set/.test(slotPhys) && /slot 1\s*3 entries set · I\/O/.test(slotPhys) && /\[0x0\]\s*0x3f80000020\s*gfn 0x20000 → pfn 0x3f8000[^\n]*NO_CACHE/.test(slotPhys) && /\[0x1\]\s*0x3f80010020/.test(slotPhys) && /\[0x2\]\s*0x3f80020020[^\n]*◀ current hcall/.test(slotPhys), 'the slot_phys view lists slot 0 (512 entries) and slot 1 (3 NO_CACHE I/O entries, [0x2] marked as the current hcall\'s)', slotPhys);
+  expect(
+    /slot 0\s*512 entries set/.test(slotPhys) &&
+      /slot 1\s*3 entries set · I\/O/.test(slotPhys) &&
+      /\[0x0\]\s*0x3f80000020\s*gfn 0x20000 → pfn 0x3f8000[^\n]*NO_CACHE/.test(slotPhys) &&
+      /\[0x1\]\s*0x3f80010020/.test(slotPhys) &&
+      /\[0x2\]\s*0x3f80020020[^\n]*◀ current hcall/.test(slotPhys),
+    "the slot_phys view lists slot 0 (512 entries) and slot 1 (3 NO_CACHE I/O entries, [0x2] marked as the current hcall's)",
+    slotPhys,
+  );
   await screenshot(ctx, 'views.png');
 
   // The Variables view decodes the HPTE: fold the other panes, expand arguments → ptel.
   for (const name of ['Memslots', 'slot_phys', 'Call Stack']) await setPane(page, name, false);
   await settle(page, 500);
   const vars = page.locator('.debug-variables');
-  await vars.locator('.monaco-list-row', { hasText: /^\s*arguments/ }).first().click();
+  await vars
+    .locator('.monaco-list-row', { hasText: /^\s*arguments/ })
+    .first()
+    .click();
   // The list is virtual: scroll it with the wheel so that the rows below get rendered.
   const box = await vars.boundingBox();
   const row = (re) => vars.locator('.monaco-list-row', { hasText: re }).first();
@@ -296,11 +382,20 @@ export async function runUi(ctx) {
     await page.mouse.wheel(0, 60);
     await page.waitForTimeout(300);
   }
-  await vars.locator('.monaco-list-row', { hasText: /cache-inhibited/ }).first().waitFor({ timeout: 10_000 });
+  await vars
+    .locator('.monaco-list-row', { hasText: /cache-inhibited/ })
+    .first()
+    .waitFor({ timeout: 10_000 });
   await page.mouse.move(5, 500);
   await page.waitForTimeout(300);
   const vtext = await vars.innerText();
-  expect(/RPN\s*=\s*0x200021\s*address 0x200021000/.test(vtext) && /W\s*=\s*0x1\s*write-through/.test(vtext) && /I\s*=\s*0x1\s*cache-inhibited/.test(vtext), 'the Variables view shows ptel decoded (RPN 0x200021, W=1 write-through, I=1 cache-inhibited)', vtext);
+  expect(
+    /RPN\s*=\s*0x200021\s*address 0x200021000/.test(vtext) &&
+      /W\s*=\s*0x1\s*write-through/.test(vtext) &&
+      /I\s*=\s*0x1\s*cache-inhibited/.test(vtext),
+    'the Variables view shows ptel decoded (RPN 0x200021, W=1 write-through, I=1 cache-inhibited)',
+    vtext,
+  );
   await screenshot(ctx, 'variables.png');
   for (const name of ['Call Stack', 'Memslots', 'slot_phys']) await setPane(page, name, true);
 
@@ -308,7 +403,11 @@ export async function runUi(ctx) {
   await page.locator('.debug-toolbar .codicon-debug-step-back').first().click();
   const back = await waitMarker(page, 28);
   const backCs = await topFrameLine(page);
-  expect(back === 28 && backCs === 28, 'step back moves the current-line marker from line 31 up to the previous hcall on line 28', `marker ${back}, call stack ${backCs}`);
+  expect(
+    back === 28 && backCs === 28,
+    'step back moves the current-line marker from line 31 up to the previous hcall on line 28',
+    `marker ${back}, call stack ${backCs}`,
+  );
   await settle(page, 500);
   await screenshot(ctx, 'step-back.png');
   await page.keyboard.press('Shift+F5');
@@ -320,15 +419,32 @@ export async function runUi(ctx) {
   const markers = page.locator('.markers-panel .monaco-list-row');
   await markers.first().waitFor({ timeout: 15_000 });
   await settle(page, 1000);
-  const first = await markers.filter({ hasText: /overlaps/ }).first().innerText();
-  expect(/vma 0x7fff08000000-0x7fff18000000 overlaps the live vma 0x7fff00000000-0x7fff10000000 from line 4/.test(first) && /\[Ln 5, Col 5\]/.test(first), 'the Problems panel lists the overlapping vma at [Ln 5, Col 5]', await page.locator('.markers-panel').innerText());
+  const first = await markers
+    .filter({ hasText: /overlaps/ })
+    .first()
+    .innerText();
+  expect(
+    /vma 0x7fff08000000-0x7fff18000000 overlaps the live vma 0x7fff00000000-0x7fff10000000 from line 4/.test(first) &&
+      /\[Ln 5, Col 5\]/.test(first),
+    'the Problems panel lists the overlapping vma at [Ln 5, Col 5]',
+    await page.locator('.markers-panel').innerText(),
+  );
   await screenshot(ctx, 'problems.png');
   await runCommand(page, 'hptrace: Debug This Trace');
-  const err = page.locator('.monaco-dialog-box, .notifications-toasts .notification-toast').filter({ hasText: /malformed\.hptrace:\d+:\d+/ }).first();
+  const err = page
+    .locator('.monaco-dialog-box, .notifications-toasts .notification-toast')
+    .filter({ hasText: /malformed\.hptrace:\d+:\d+/ })
+    .first();
   await err.waitFor({ timeout: 20_000 });
   const etext = await err.innerText();
-  expect(/malformed\.hptrace:5:5: vma 0x7fff08000000-0x7fff18000000 overlaps/.test(etext), 'the failed launch names the same position (malformed.hptrace:5:5)', etext);
+  expect(
+    /malformed\.hptrace:5:5: vma 0x7fff08000000-0x7fff18000000 overlaps/.test(etext),
+    'the failed launch names the same position (malformed.hptrace:5:5)',
+    etext,
+  );
   await screenshot(ctx, 'launch-error.png');
   await page.keyboard.press('Escape');
-  log('UI checks passed: language mode + colours, ptel hover table, entry stop, H_PARAMETER exception widget on line 31, Memslots + slot_phys views, decoded ptel in Variables, step back 31 → 28, Problems [Ln 5, Col 5], launch error :5:5');
+  log(
+    'UI checks passed: language mode + colours, ptel hover table, entry stop, H_PARAMETER exception widget on line 31, Memslots + slot_phys views, decoded ptel in Variables, step back 31 → 28, Problems [Ln 5, Col 5], launch error :5:5',
+  );
 }

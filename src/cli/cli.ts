@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /** Entry point of the `hptrace` bin (bundled to dist/cli.js). */
+import * as fs from 'fs';
 import { main } from './main';
 
 function write(fd: number, s: string): void {
   // Synchronous writes keep output ordered and complete when the process exits right after.
-  const fs = require('fs') as typeof import('fs');
   try {
     fs.writeSync(fd, s);
   } catch (e) {
@@ -26,7 +26,6 @@ function write(fd: number, s: string): void {
 
 /** All of b to fd, across partial writes and a full non-blocking pipe. */
 function writeBytes(fd: number, b: Uint8Array): void {
-  const fs = require('fs') as typeof import('fs');
   let off = 0;
   while (off < b.length) {
     try {
@@ -40,7 +39,11 @@ function writeBytes(fd: number, b: Uint8Array): void {
 }
 
 try {
-  process.exitCode = main(process.argv.slice(2), { out: (s) => write(1, s), err: (s) => write(2, s), outBytes: (b) => writeBytes(1, b) });
+  process.exitCode = main(process.argv.slice(2), {
+    out: (s) => write(1, s),
+    err: (s) => write(2, s),
+    outBytes: (b) => writeBytes(1, b),
+  });
 } catch (e) {
   process.stderr.write(`hptrace: internal error: ${(e as Error).message}\n`);
   process.exitCode = 3;

@@ -99,12 +99,12 @@ export class ByteSink {
     lo >>>= 0;
     if (hi !== 0) {
       let sh = 28;
-      while ((hi >>> sh) === 0) sh -= 4;
+      while (hi >>> sh === 0) sh -= 4;
       for (; sh >= 0; sh -= 4) buf[p++] = HEX[(hi >>> sh) & 15];
       for (let s2 = 28; s2 >= 0; s2 -= 4) buf[p++] = HEX[(lo >>> s2) & 15];
     } else {
       let sh = 28;
-      while (sh > 0 && (lo >>> sh) === 0) sh -= 4;
+      while (sh > 0 && lo >>> sh === 0) sh -= 4;
       for (; sh >= 0; sh -= 4) buf[p++] = HEX[(lo >>> sh) & 15];
     }
     this.pos = p;

@@ -69,7 +69,8 @@ function only(o: Options, allowed: string[]): void {
 
 function kernelOf(o: Options): KernelVariant {
   const k = o.flags.get('kernel') ?? 'io';
-  if (!KERNEL_VARIANTS.includes(k as KernelVariant)) throw new UsageError(`--kernel must be one of ${KERNEL_VARIANTS.join(', ')}`);
+  if (!KERNEL_VARIANTS.includes(k as KernelVariant))
+    throw new UsageError(`--kernel must be one of ${KERNEL_VARIANTS.join(', ')}`);
   return k as KernelVariant;
 }
 
@@ -77,7 +78,12 @@ function kernelOf(o: Options): KernelVariant {
  * Streams a trace file through a machine; calls onHcall for each hcall. Throws TraceError.
  * rec and res are reused from one hcall to the next: onHcall must not keep them.
  */
-export function replayFile(file: string, kernel: KernelVariant, explain: boolean, onHcall: (rec: HcallRecord, res: HcallResult) => void): Machine {
+export function replayFile(
+  file: string,
+  kernel: KernelVariant,
+  explain: boolean,
+  onHcall: (rec: HcallRecord, res: HcallResult) => void,
+): Machine {
   const st = newParserState(file);
   const m = new Machine(kernel, file);
   m.journal = new Journal(false); // forwards only: nothing to undo
@@ -139,7 +145,9 @@ function cmdReplay(argv: string[], io: Io): number {
     bufLen = 0;
   };
   if (json) {
-    const sink = new ByteSink(io.outBytes ?? ((b) => io.out(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8'))));
+    const sink = new ByteSink(
+      io.outBytes ?? ((b) => io.out(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8'))),
+    );
     const m = replayFile(file, kernel, false, (rec, res) => writeStep(sink, rec, res, diverged(rec, res)));
     writeFinal(sink, m);
     return 0;
@@ -153,7 +161,9 @@ function cmdReplay(argv: string[], io: Io): number {
     if (!quiet) emit(textRow(rec, res, div));
   });
   emit('');
-  emit(`${hcalls} hcalls replayed with kernel ${kernel}${divergences ? `, ${divergences} diverged from the recording` : ''}`);
+  emit(
+    `${hcalls} hcalls replayed with kernel ${kernel}${divergences ? `, ${divergences} diverged from the recording` : ''}`,
+  );
   const named = [...counts].map(([ret, n]) => [ret === null ? '(not emulated)' : returnCodeName(ret), n] as const);
   for (const [k, v] of named.sort((a, b) => b[1] - a[1])) emit(`  ${k.padEnd(16)} ${v}`);
   flush();
@@ -164,7 +174,9 @@ function textRow(rec: HcallRecord, res: HcallResult, div: boolean): string {
   const name = hcallDisplayName(rec);
   let result = res.ret === null ? '(not emulated)' : returnCodeName(res.ret);
   const out = outObject(res);
-  const regs = Object.entries(out).map(([k, v]) => `${k}=${v}`).join(' ');
+  const regs = Object.entries(out)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   const longRegs = res.outCount > 2;
   if (regs && !longRegs) result += ' ' + regs;
   let row = `${String(rec.line).padStart(6)}  ${name.padEnd(13)} ${formatArgs(rec).padEnd(62)} ${result}`;
@@ -203,8 +215,16 @@ function cmdDiff(argv: string[], io: Io): number {
       n++;
       // Say why the side that failed failed; for the seed's silent fix-up, say so.
       const c = res.checks && res.ret !== 0 ? decidingCheck(res.checks.checks, false) : undefined;
-      const why = res.madeCacheable ? 'io: RAM made cacheable' : c ? `io: ${c.detail}` : p.why ? `pre-io: ${p.why}` : `outputs differ: pre-io ${p.out} io ${out}`;
-      lines.push(`${String(rec.line).padStart(6)}  ${hcallDisplayName(rec).padEnd(9)} pre-io ${p.ret.padEnd(12)} io ${ret.padEnd(12)} ${why}`);
+      const why = res.madeCacheable
+        ? 'io: RAM made cacheable'
+        : c
+          ? `io: ${c.detail}`
+          : p.why
+            ? `pre-io: ${p.why}`
+            : `outputs differ: pre-io ${p.out} io ${out}`;
+      lines.push(
+        `${String(rec.line).padStart(6)}  ${hcallDisplayName(rec).padEnd(9)} pre-io ${p.ret.padEnd(12)} io ${ret.padEnd(12)} ${why}`,
+      );
     }
   });
   lines.push(`${n} of ${pre.length} hcalls differ between kernel pre-io and io (the seed commit)`);
@@ -226,9 +246,17 @@ function cmdDecode(argv: string[], io: Io): number {
   const ctx = { ...DEFAULT_CONTEXT, pageSize: page === '4K' ? 4096 : 65536 };
   const lines: string[] = [];
   for (const k of kinds) {
-    lines.push(`${hex(v)} as ${k === 'v' ? 'HPTE first doubleword (v / pteh)' : k === 'r' ? 'HPTE second doubleword (r / ptel)' : `slot_phys entry (host page ${page})`}:`);
-    for (const f of decodeWord(v, k, ctx)) lines.push(`  ${f.field.name.padEnd(10)} ${('bits ' + f.bits).padEnd(11)} ${hex(f.value).padEnd(20)} ${f.meaning}`);
-    if (k === 'slot_phys') lines.push(`  ${'pfn'.padEnd(10)} ${('bits 63:' + (page === '4K' ? 12 : 16)).padEnd(11)} 0x${Math.floor((v.hi * 4294967296 + v.lo) / ctx.pageSize).toString(16)}`);
+    lines.push(
+      `${hex(v)} as ${k === 'v' ? 'HPTE first doubleword (v / pteh)' : k === 'r' ? 'HPTE second doubleword (r / ptel)' : `slot_phys entry (host page ${page})`}:`,
+    );
+    for (const f of decodeWord(v, k, ctx))
+      lines.push(
+        `  ${f.field.name.padEnd(10)} ${('bits ' + f.bits).padEnd(11)} ${hex(f.value).padEnd(20)} ${f.meaning}`,
+      );
+    if (k === 'slot_phys')
+      lines.push(
+        `  ${'pfn'.padEnd(10)} ${('bits 63:' + (page === '4K' ? 12 : 16)).padEnd(11)} 0x${Math.floor((v.hi * 4294967296 + v.lo) / ctx.pageSize).toString(16)}`,
+      );
   }
   io.out(lines.join('\n') + '\n');
   return 0;

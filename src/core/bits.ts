@@ -32,8 +32,22 @@ const low = (m: number): U64 => u64(0, m);
 /** First doubleword (pteh / v), high bits first. */
 export const HPTE_V_FIELDS: readonly BitField[] = [
   field('v', 'SSIZE', 'HPTE_V_SSIZE', u64(0xc0000000, 0), 'segment size', '0 = 256M segment, 1 = 1T segment'),
-  field('v', 'AVPN', 'HPTE_V_AVPN', u64(0x3fffffff, 0xffffff80), 'abbreviated virtual page number', 'compared by H_AVPN matches'),
-  field('v', 'HVLOCK', 'HPTE_V_HVLOCK', low(0x40), 'KVM lock', "KVM's software lock bit; H_ENTER clears 0x60 from the guest's value"),
+  field(
+    'v',
+    'AVPN',
+    'HPTE_V_AVPN',
+    u64(0x3fffffff, 0xffffff80),
+    'abbreviated virtual page number',
+    'compared by H_AVPN matches',
+  ),
+  field(
+    'v',
+    'HVLOCK',
+    'HPTE_V_HVLOCK',
+    low(0x40),
+    'KVM lock',
+    "KVM's software lock bit; H_ENTER clears 0x60 from the guest's value",
+  ),
   field('v', 'SW', '', low(0x20), 'software bit', 'cleared by H_ENTER along with HVLOCK'),
   field('v', 'BOLTED', 'HPTE_V_BOLTED', low(0x10), 'bolted', 'software: bolted entry'),
   field('v', 'LOCK', 'HPTE_V_LOCK', low(0x08), 'lock', 'software lock (host)'),
@@ -47,8 +61,14 @@ export const HPTE_R_FIELDS: readonly BitField[] = [
   field('r', 'PP0', 'HPTE_R_PP0', u64(0x80000000, 0), 'page protection bit 0', 'extra page-protection bit'),
   field('r', 'TS', 'HPTE_R_TS', u64(0x40000000, 0), 'tag set', ''),
   field('r', 'KEY_HI', 'HPTE_R_KEY_HI', u64(0x30000000, 0), 'storage key (high)', ''),
-  field('r', 'RPN', 'HPTE_R_RPN', u64(0x0fffffff, 0xfffff000), 'real page number',
-    "the guest's guest-physical address as given; the host real address once H_ENTER rewrote it; low bits hold LP for large pages"),
+  field(
+    'r',
+    'RPN',
+    'HPTE_R_RPN',
+    u64(0x0fffffff, 0xfffff000),
+    'real page number',
+    "the guest's guest-physical address as given; the host real address once H_ENTER rewrote it; low bits hold LP for large pages",
+  ),
   field('r', 'KEY_LO', 'HPTE_R_KEY_LO', low(0xe00), 'storage key (low)', ''),
   field('r', 'R', 'HPTE_R_R', low(0x100), 'referenced', ''),
   field('r', 'C', 'HPTE_R_C', low(0x80), 'changed', ''),
@@ -62,9 +82,30 @@ export const HPTE_R_FIELDS: readonly BitField[] = [
 
 /** Low bits of a kvm->arch.slot_phys[][] entry (kvm_host.h); the rest is pfn << PAGE_SHIFT. */
 export const SLOT_PHYS_FIELDS: readonly BitField[] = [
-  field('slot_phys', 'GOT_PAGE', 'KVMPPC_GOT_PAGE', low(0x80), 'holds the page reference', 'only the first entry filled from one pinned page'),
-  field('slot_phys', 'WRITETHRU', 'KVMPPC_PAGE_WRITETHRU', low(0x40), 'write-through', "the seed's new bit (= HPTE_R_W): mapping is write-through"),
-  field('slot_phys', 'NO_CACHE', 'KVMPPC_PAGE_NO_CACHE', low(0x20), 'cache-inhibited', "the seed's new bit (= HPTE_R_I): mapping is no-cache"),
+  field(
+    'slot_phys',
+    'GOT_PAGE',
+    'KVMPPC_GOT_PAGE',
+    low(0x80),
+    'holds the page reference',
+    'only the first entry filled from one pinned page',
+  ),
+  field(
+    'slot_phys',
+    'WRITETHRU',
+    'KVMPPC_PAGE_WRITETHRU',
+    low(0x40),
+    'write-through',
+    "the seed's new bit (= HPTE_R_W): mapping is write-through",
+  ),
+  field(
+    'slot_phys',
+    'NO_CACHE',
+    'KVMPPC_PAGE_NO_CACHE',
+    low(0x20),
+    'cache-inhibited',
+    "the seed's new bit (= HPTE_R_I): mapping is no-cache",
+  ),
   field('slot_phys', 'ORDER', 'KVMPPC_PAGE_ORDER_MASK', low(0x1f), 'order', 'log2 of the backing page in host pages'),
 ];
 
@@ -127,7 +168,11 @@ export const RETURN_CODES: readonly { readonly name: string; readonly value: num
   { name: 'H_AUTHORITY', value: -10, doc: 'no authority' },
   { name: 'H_PERMISSION', value: -11, doc: 'permission denied' },
   { name: 'H_DROPPED', value: -12, doc: 'dropped' },
-  { name: 'H_RESOURCE', value: -16, doc: 'resource error (also what the guest gets when virtual mode still finds H_TOO_HARD)' },
+  {
+    name: 'H_RESOURCE',
+    value: -16,
+    doc: 'resource error (also what the guest gets when virtual mode still finds H_TOO_HARD)',
+  },
   { name: 'H_TOO_HARD', value: 9999, doc: 'KVM-internal: retry in virtual mode; never reaches the guest' },
 ];
 
@@ -160,12 +205,30 @@ export interface HcallDef {
 
 export const HCALLS: readonly HcallDef[] = [
   { name: 'H_REMOVE', number: 0x04, args: ['flags', 'pte_index', 'avpn'], emulated: true, doc: 'remove an HPTE' },
-  { name: 'H_ENTER', number: 0x08, args: ['flags', 'pte_index', 'pteh', 'ptel'], emulated: true, doc: 'insert an HPTE' },
+  {
+    name: 'H_ENTER',
+    number: 0x08,
+    args: ['flags', 'pte_index', 'pteh', 'ptel'],
+    emulated: true,
+    doc: 'insert an HPTE',
+  },
   { name: 'H_READ', number: 0x0c, args: ['flags', 'pte_index'], emulated: true, doc: 'read one or four HPTEs' },
   { name: 'H_CLEAR_MOD', number: 0x10, args: [], emulated: false, doc: 'clear the C bit' },
   { name: 'H_CLEAR_REF', number: 0x14, args: [], emulated: false, doc: 'clear the R bit' },
-  { name: 'H_PROTECT', number: 0x18, args: ['flags', 'pte_index', 'avpn'], emulated: true, doc: 'change the protection of an HPTE' },
-  { name: 'H_BULK_REMOVE', number: 0x124, args: ['w0', 'w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7'], emulated: true, doc: 'remove up to four HPTEs' },
+  {
+    name: 'H_PROTECT',
+    number: 0x18,
+    args: ['flags', 'pte_index', 'avpn'],
+    emulated: true,
+    doc: 'change the protection of an HPTE',
+  },
+  {
+    name: 'H_BULK_REMOVE',
+    number: 0x124,
+    args: ['w0', 'w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7'],
+    emulated: true,
+    doc: 'remove up to four HPTEs',
+  },
 ];
 export const GENERIC_ARGS: readonly string[] = ['r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11'];
 const hcallByName = new Map(HCALLS.map((h) => [h.name, h]));
@@ -178,7 +241,12 @@ export function hcallByNum(n: number): HcallDef | undefined {
 }
 
 /** hcall flags: bit numbers in IBM order (bit 0 = MSB), value 1 << (63 - n). */
-export const HCALL_FLAGS: readonly { readonly name: string; readonly ibmBit: number; readonly doc: string; readonly hcalls: readonly string[] }[] = [
+export const HCALL_FLAGS: readonly {
+  readonly name: string;
+  readonly ibmBit: number;
+  readonly doc: string;
+  readonly hcalls: readonly string[];
+}[] = [
   { name: 'H_EXACT', ibmBit: 24, doc: 'use exactly the slot given by pte_index', hcalls: ['H_ENTER'] },
   { name: 'H_R_XLATE', ibmBit: 25, doc: "return the guest's view of the second doubleword", hcalls: ['H_READ'] },
   { name: 'H_READ_4', ibmBit: 26, doc: 'read four entries from pte_index & ~3', hcalls: ['H_READ'] },

@@ -96,7 +96,9 @@ export function summarizeR(r: U64): string {
 
 export function summarizeSlotPhys(x: U64, pageSize: number): string {
   const lo = x.lo;
-  const flags = [lo & 0x80 ? 'GOT_PAGE' : '', lo & 0x20 ? 'NO_CACHE' : '', lo & 0x40 ? 'WRITETHRU' : ''].filter(Boolean);
+  const flags = [lo & 0x80 ? 'GOT_PAGE' : '', lo & 0x20 ? 'NO_CACHE' : '', lo & 0x40 ? 'WRITETHRU' : ''].filter(
+    Boolean,
+  );
   return `pfn 0x${slotPhysPfn(x, pageSize).toString(16)} order ${lo & 0x1f}${flags.length ? ' ' + flags.join(' ') : ''}`;
 }
 

@@ -162,7 +162,10 @@ export class Engine {
     this.fd = fs.openSync(file, 'r');
     this.reader = new LineReader(this.fd);
     this.st = newParserState(file);
-    this.checkpoints = new Checkpoints(opts.checkpointBudget ?? CHECKPOINT_BUDGET, opts.checkpointInterval ?? CHECKPOINT_INTERVAL);
+    this.checkpoints = new Checkpoints(
+      opts.checkpointBudget ?? CHECKPOINT_BUDGET,
+      opts.checkpointInterval ?? CHECKPOINT_INTERVAL,
+    );
   }
 
   close(): void {
@@ -251,7 +254,8 @@ export class Engine {
         this.complete = true;
         // The end is where a user jumps most; it is rarely on the interval grid.
         this.settle();
-        if (!this.st.sawHeader) this.error = new TraceError(this.file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"');
+        if (!this.st.sawHeader)
+          this.error = new TraceError(this.file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"');
         return false;
       }
       let rec: TraceRecord | null;
@@ -328,7 +332,8 @@ export class Engine {
    * from the nearest checkpoint when that is cheaper, then by journal replay.
    */
   seek(target: number): void {
-    if (target < 0 || target > this.count) throw new RangeError(`seek(${target}) outside the explored range 0..${this.count}`);
+    if (target < 0 || target > this.count)
+      throw new RangeError(`seek(${target}) outside the explored range 0..${this.count}`);
     if (target === this.applied) return;
     const cp = this.checkpoints.nearest(target);
     if (cp && cp.record !== this.applied) {
@@ -369,7 +374,7 @@ export class Engine {
   wroteHpt(i: number, index: number): boolean {
     const j = this.m.journal;
     const end = this.mark(i + 1);
-    for (let p = this.mark(i); p < end; ) {
+    for (let p = this.mark(i); p < end;) {
       const tag = j.at(p);
       const kind = tag & 0xff;
       if (kind === 1) {
@@ -386,7 +391,7 @@ export class Engine {
   wroteSlotPhys(i: number, slot: number, index: number): boolean {
     const j = this.m.journal;
     const end = this.mark(i + 1);
-    for (let p = this.mark(i); p < end; ) {
+    for (let p = this.mark(i); p < end;) {
       const tag = j.at(p);
       const kind = tag & 0xff;
       if (kind === 2) {
@@ -473,7 +478,18 @@ export class Engine {
 
   /** Memory held by the index, the journal and the checkpoints, in bytes. */
   get bytes(): number {
-    const columns = [this.offsets, this.lines, this.marks, this.rets, this.flagCol, this.vcpuCol, this.numbers, this.slots, this.physIdx, this.hptIdx];
+    const columns = [
+      this.offsets,
+      this.lines,
+      this.marks,
+      this.rets,
+      this.flagCol,
+      this.vcpuCol,
+      this.numbers,
+      this.slots,
+      this.physIdx,
+      this.hptIdx,
+    ];
     return columns.reduce((s, x) => s + x.bytes, 0) + this.m.journal.bytes + this.checkpoints.bytes;
   }
 }

@@ -6,7 +6,20 @@
  *
  * 64-bit words are hi/lo uint32 halves (see u64.ts); gfns, pfns and indices are plain numbers.
  */
-import { BULK, FLAG, H_NOT_FOUND, H_PARAMETER, H_PTEG_FULL, H_RESOURCE, H_SUCCESS, H_TOO_HARD, HCALLS, R, SLOT_PHYS, V } from './bits';
+import {
+  BULK,
+  FLAG,
+  H_NOT_FOUND,
+  H_PARAMETER,
+  H_PTEG_FULL,
+  H_RESOURCE,
+  H_SUCCESS,
+  H_TOO_HARD,
+  HCALLS,
+  R,
+  SLOT_PHYS,
+  V,
+} from './bits';
 import { Explainer } from './explain';
 import { HPT_WIDTH, hptValues, Machine, Memslot, KVM_MEMSLOT_INVALID, hexn, sizeName } from './machine';
 import { HcallRecord } from './records';
@@ -43,12 +56,34 @@ export interface HcallResult {
 }
 
 function newResult(ex: Explainer | null): HcallResult {
-  return { ret: H_SUCCESS, outHi: [], outLo: [], outCount: 0, virtualMode: false, madeCacheable: false, slot: -1, physIndex: -1, hptIndex: -1, checks: ex };
+  return {
+    ret: H_SUCCESS,
+    outHi: [],
+    outLo: [],
+    outCount: 0,
+    virtualMode: false,
+    madeCacheable: false,
+    slot: -1,
+    physIndex: -1,
+    hptIndex: -1,
+    checks: ex,
+  };
 }
 
 /** A result object for executeHcall to fill again and again (callers that do not keep results). */
 export function reusableResult(): HcallResult {
-  return { ret: H_SUCCESS, outHi: [0, 0, 0, 0, 0, 0, 0, 0], outLo: [0, 0, 0, 0, 0, 0, 0, 0], outCount: 0, virtualMode: false, madeCacheable: false, slot: -1, physIndex: -1, hptIndex: -1, checks: null };
+  return {
+    ret: H_SUCCESS,
+    outHi: [0, 0, 0, 0, 0, 0, 0, 0],
+    outLo: [0, 0, 0, 0, 0, 0, 0, 0],
+    outCount: 0,
+    virtualMode: false,
+    madeCacheable: false,
+    slot: -1,
+    physIndex: -1,
+    hptIndex: -1,
+    checks: null,
+  };
 }
 
 function resetResult(res: HcallResult, ex: Explainer | null): HcallResult {
@@ -103,7 +138,11 @@ function gfnOf(m: Machine, rhi: number, rlo: number, psize: number): number {
   return (rhi & R.RPN.hi) * POW2[32 - m.pageShift] + Math.floor(lo / m.pageSize);
 }
 
-export function slotPhysFields(hi: number, lo: number, pageShift: number): { pfn: number; order: number; io: number; got: boolean } {
+export function slotPhysFields(
+  hi: number,
+  lo: number,
+  pageShift: number,
+): { pfn: number; order: number; io: number; got: boolean } {
   return {
     pfn: hi * 2 ** (32 - pageShift) + Math.floor(lo / 2 ** pageShift),
     order: lo & SLOT_PHYS.ORDER_MASK,
@@ -190,20 +229,41 @@ function hEnter(m: Machine, res: HcallResult, a: readonly number[], b: readonly 
   const ex = res.checks;
   const psize = hptePageSize(vlo, rlo, m.arch206);
   if (!psize) {
-    ex?.add('enter.psize', false, `pteh L=1 and ptel LP bits 0x${((rlo >>> 12) & 0xff).toString(16)} encode no page size${m.arch206 ? '' : ' (no 64K encoding without CPU_FTR_ARCH_206)'}`, { result: 'H_PARAMETER' });
+    ex?.add(
+      'enter.psize',
+      false,
+      `pteh L=1 and ptel LP bits 0x${((rlo >>> 12) & 0xff).toString(16)} encode no page size${m.arch206 ? '' : ' (no 64K encoding without CPU_FTR_ARCH_206)'}`,
+      { result: 'H_PARAMETER' },
+    );
     return H_PARAMETER;
   }
   ex?.add('enter.psize', true, `psize = ${sizeName(psize)}`);
   const gfn = gfnOf(m, rhi, rlo, psize);
   const slot = m.gfnToMemslot(gfn);
   if (!slot || slot.flags & KVM_MEMSLOT_INVALID) {
-    ex?.add('enter.memslot', false, slot ? `memslot ${slot.id} is being invalidated (flags ${hexn(slot.flags)})` : `no memslot holds gfn ${hexn(gfn)} (gpa ${hx(rhi & R.RPN.hi, rlo & R.RPN.lo & ~(psize - 1))})`, { result: 'H_PARAMETER' });
+    ex?.add(
+      'enter.memslot',
+      false,
+      slot
+        ? `memslot ${slot.id} is being invalidated (flags ${hexn(slot.flags)})`
+        : `no memslot holds gfn ${hexn(gfn)} (gpa ${hx(rhi & R.RPN.hi, rlo & R.RPN.lo & ~(psize - 1))})`,
+      { result: 'H_PARAMETER' },
+    );
     return H_PARAMETER;
   }
   res.slot = slot.id;
-  ex?.add('enter.memslot', true, `gfn ${hexn(gfn)} is in memslot ${slot.id} (gfn ${hexn(slot.baseGfn)}, ${hexn(slot.npages)} pages)`);
+  ex?.add(
+    'enter.memslot',
+    true,
+    `gfn ${hexn(gfn)} is in memslot ${slot.id} (gfn ${hexn(slot.baseGfn)}, ${hexn(slot.npages)} pages)`,
+  );
   if (!slotIsAligned(m, slot, psize)) {
-    ex?.add('enter.aligned', false, `memslot ${slot.id} base_gfn ${hexn(slot.baseGfn)} / npages ${hexn(slot.npages)} are not multiples of ${psize / m.pageSize} (${sizeName(psize)} in host pages)`, { result: 'H_PARAMETER' });
+    ex?.add(
+      'enter.aligned',
+      false,
+      `memslot ${slot.id} base_gfn ${hexn(slot.baseGfn)} / npages ${hexn(slot.npages)} are not multiples of ${psize / m.pageSize} (${sizeName(psize)} in host pages)`,
+      { result: 'H_PARAMETER' },
+    );
     return H_PARAMETER;
   }
   ex?.add('enter.aligned', true, `memslot ${slot.id} is aligned for ${sizeName(psize)}`);
@@ -213,7 +273,12 @@ function hEnter(m: Machine, res: HcallResult, a: readonly number[], b: readonly 
   const phi = slot.physp.get(idx, 0);
   const plo = slot.physp.get(idx, 1);
   if (phi === 0 && plo === 0) {
-    ex?.add('enter.entry', true, `slot_phys[${slot.id}][${hexn(idx)}] is 0: not instantiated yet, retry in virtual mode`, { result: 'H_TOO_HARD' });
+    ex?.add(
+      'enter.entry',
+      true,
+      `slot_phys[${slot.id}][${hexn(idx)}] is 0: not instantiated yet, retry in virtual mode`,
+      { result: 'H_TOO_HARD' },
+    );
     return H_TOO_HARD;
   }
   const isIo = m.kernel === 'io' ? plo & (R.I | R.W) : 0;
@@ -223,7 +288,12 @@ function hEnter(m: Machine, res: HcallResult, a: readonly number[], b: readonly 
   let pahi = phi;
   let palo = (plo & ~(m.pageSize - 1)) >>> 0;
   if (pteSize < psize) {
-    ex?.add('enter.pte_size', false, `backing page ${sizeName(pteSize)} (order ${order}) is smaller than the HPTE's ${sizeName(psize)}`, { result: 'H_PARAMETER' });
+    ex?.add(
+      'enter.pte_size',
+      false,
+      `backing page ${sizeName(pteSize)} (order ${order}) is smaller than the HPTE's ${sizeName(psize)}`,
+      { result: 'H_PARAMETER' },
+    );
     return H_PARAMETER;
   }
   if ((pahi || palo) && pteSize > psize) {
@@ -237,11 +307,15 @@ function hEnter(m: Machine, res: HcallResult, a: readonly number[], b: readonly 
       palo = (palo | (gpaLo & (pteSize - 1))) >>> 0;
     }
   }
-  ex?.add('enter.pte_size', true, `backing page ${sizeName(pteSize)} >= ${sizeName(psize)}; host address ${hx(pahi, palo)}`);
+  ex?.add(
+    'enter.pte_size',
+    true,
+    `backing page ${sizeName(pteSize)} >= ${sizeName(psize)}; host address ${hx(pahi, palo)}`,
+  );
   // ptel &= ~(HPTE_R_PP0 - psize): keep PP0 and the bits below psize; then take pa.
-  let nrhi = ((rhi & R.PP0_HI) | pahi) >>> 0;
+  const nrhi = ((rhi & R.PP0_HI) | pahi) >>> 0;
   let nrlo = ((rlo & (psize - 1)) | palo) >>> 0;
-  let wimg = nrlo & R.WIMG;
+  const wimg = nrlo & R.WIMG;
   if (m.kernel === 'io') {
     const sao = wimg === (R.W | R.I | R.M) && m.arch206;
     const eff = sao ? R.M : wimg;
@@ -249,18 +323,30 @@ function hEnter(m: Machine, res: HcallResult, a: readonly number[], b: readonly 
     const what = ex ? `guest WIMG ${wimgName(wimg)}${sao ? ' (SAO, counted as M on ARCH_206)' : ''}` : '';
     if (!ok) {
       if (isIo) {
-        ex?.add('enter.wimg', false, `${what}: W=${eff & R.W ? 1 : 0} I=${eff & R.I ? 1 : 0} does not match the slot's cache bits ${cacheName(isIo)}`, { result: 'H_PARAMETER' });
+        ex?.add(
+          'enter.wimg',
+          false,
+          `${what}: W=${eff & R.W ? 1 : 0} I=${eff & R.I ? 1 : 0} does not match the slot's cache bits ${cacheName(isIo)}`,
+          { result: 'H_PARAMETER' },
+        );
         return H_PARAMETER;
       }
       nrlo = ((nrlo & ~(R.W | R.I | R.G)) | R.M) >>> 0;
       res.madeCacheable = true;
-      ex?.add('enter.wimg', true, `${what} on RAM is not M: made cacheable, WIMG ${wimgName(wimg)} -> ${wimgName(nrlo & R.WIMG)}`, { note: 'made cacheable' });
+      ex?.add(
+        'enter.wimg',
+        true,
+        `${what} on RAM is not M: made cacheable, WIMG ${wimgName(wimg)} -> ${wimgName(nrlo & R.WIMG)}`,
+        { note: 'made cacheable' },
+      );
     } else {
       ex?.add('enter.wimg', true, `${what} fits the slot's cache bits ${cacheName(isIo)}`);
     }
   } else {
     if (wimg !== R.M && wimg !== (R.W | R.I | R.M)) {
-      ex?.add('enter.wimg_old', false, `guest WIMG ${wimgName(wimg)} is neither M nor W|I|M`, { result: 'H_PARAMETER' });
+      ex?.add('enter.wimg_old', false, `guest WIMG ${wimgName(wimg)} is neither M nor W|I|M`, {
+        result: 'H_PARAMETER',
+      });
       return H_PARAMETER;
     }
     ex?.add('enter.wimg_old', true, `guest WIMG ${wimgName(wimg)} is accepted`);
@@ -269,7 +355,9 @@ function hEnter(m: Machine, res: HcallResult, a: readonly number[], b: readonly 
   const nvlo = ((vlo & ~V.ENTER_CLEAR) | V.VALID) >>> 0;
   const entries = m.hptEntries;
   if (pteIndex >= entries) {
-    ex?.add('enter.index', false, `pte_index ${hexn(pteIndex)} >= ${hexn(entries)} HPTEs (hpt order ${m.hptOrder})`, { result: 'H_PARAMETER' });
+    ex?.add('enter.index', false, `pte_index ${hexn(pteIndex)} >= ${hexn(entries)} HPTEs (hpt order ${m.hptOrder})`, {
+      result: 'H_PARAMETER',
+    });
     return H_PARAMETER;
   }
   ex?.add('enter.index', true, `pte_index ${hexn(pteIndex)} < ${hexn(entries)}`);
@@ -297,7 +385,12 @@ function hEnter(m: Machine, res: HcallResult, a: readonly number[], b: readonly 
     const v = m.hptWord(target, 1);
     if (v & (V.VALID | V.HVLOCK)) {
       res.hptIndex = target;
-      ex?.add('enter.slot', false, `H_EXACT: slot ${hexn(target)} is already valid (v ${hx(m.hptWord(target, 0), v)})`, { result: 'H_PTEG_FULL' });
+      ex?.add(
+        'enter.slot',
+        false,
+        `H_EXACT: slot ${hexn(target)} is already valid (v ${hx(m.hptWord(target, 0), v)})`,
+        { result: 'H_PTEG_FULL' },
+      );
       return H_PTEG_FULL;
     }
     ex?.add('enter.slot', true, `H_EXACT: slot ${hexn(target)} is free`);
@@ -312,7 +405,12 @@ function hEnter(m: Machine, res: HcallResult, a: readonly number[], b: readonly 
   m.hptStore(target, 0, 6);
   res.hptIndex = target;
   setOut(res, 0, Math.floor(target / TWO32), target >>> 0);
-  ex?.add('enter.insert', true, `HPT[${hexn(target)}] = v ${hx(nvhi, nvlo)} r ${hx(nrhi, nrlo)} (guest r ${hx(rhi, rlo)}); r4 = ${hexn(target)}`, { result: 'H_SUCCESS' });
+  ex?.add(
+    'enter.insert',
+    true,
+    `HPT[${hexn(target)}] = v ${hx(nvhi, nvlo)} r ${hx(nrhi, nrlo)} (guest r ${hx(rhi, rlo)}); r4 = ${hexn(target)}`,
+    { result: 'H_SUCCESS' },
+  );
   return H_SUCCESS;
 }
 
@@ -335,7 +433,9 @@ function virtmodeHEnter(m: Machine, res: HcallResult, a: readonly number[], b: r
   }
   ex?.add('virt.memslot', true, `memslot ${slot.id}`);
   if (!slotIsAligned(m, slot, psize)) {
-    ex?.add('virt.aligned', false, `memslot ${slot.id} is not aligned for ${sizeName(psize)}`, { result: 'H_PARAMETER' });
+    ex?.add('virt.aligned', false, `memslot ${slot.id} is not aligned for ${sizeName(psize)}`, {
+      result: 'H_PARAMETER',
+    });
     return H_PARAMETER;
   }
   ex?.add('virt.aligned', true, `memslot ${slot.id} is aligned for ${sizeName(psize)}`);
@@ -346,7 +446,12 @@ function virtmodeHEnter(m: Machine, res: HcallResult, a: readonly number[], b: r
   ex?.add('virt.get_page', true, 'kvmppc_get_guest_page succeeded');
   const ret = hEnter(m, res, a, b);
   if (ret === H_TOO_HARD) {
-    ex?.add('virt.retry', false, `kvmppc_h_enter still said H_TOO_HARD (no slot_phys entry was filled for a ${sizeName(psize)} page on ${sizeName(m.pageSize)} host pages)`, { result: 'H_RESOURCE' });
+    ex?.add(
+      'virt.retry',
+      false,
+      `kvmppc_h_enter still said H_TOO_HARD (no slot_phys entry was filled for a ${sizeName(psize)} page on ${sizeName(m.pageSize)} host pages)`,
+      { result: 'H_RESOURCE' },
+    );
     return H_RESOURCE;
   }
   return ret;
@@ -377,19 +482,38 @@ function getGuestPage(m: Machine, res: HcallResult, gfn: number, slot: Memslot, 
     const vma = m.findVma(start);
     if (!vma || vma.start > start || start + psize > vma.end || vma.type !== 'pfnmap') {
       if (ex) {
-        const why = !vma ? 'no vma at or after it' : vma.start > start ? `the next vma starts at ${hexn(vma.start)}` : start + psize > vma.end ? `the ${sizeName(psize)} page ends past the vma end ${hexn(vma.end)}` : `the vma ${hexn(vma.start)}-${hexn(vma.end)} is not VM_PFNMAP`;
+        const why = !vma
+          ? 'no vma at or after it'
+          : vma.start > start
+            ? `the next vma starts at ${hexn(vma.start)}`
+            : start + psize > vma.end
+              ? `the ${sizeName(psize)} page ends past the vma end ${hexn(vma.end)}`
+              : `the vma ${hexn(vma.start)}-${hexn(vma.end)} is not VM_PFNMAP`;
         ex.add('gp.vma', false, `hva ${hexn(start)}: ${why}`, { result: '-EINVAL' });
       }
       return false;
     }
-    ex?.add('gp.vma', true, `VM_PFNMAP vma ${hexn(vma.start)}-${hexn(vma.end)} (line ${vma.line}) covers ${hexn(start)}+${sizeName(psize)}`);
+    ex?.add(
+      'gp.vma',
+      true,
+      `VM_PFNMAP vma ${hexn(vma.start)}-${hexn(vma.end)} (line ${vma.line}) covers ${hexn(start)}+${sizeName(psize)}`,
+    );
     isIo = vma.cache;
     pfn = vma.pgoff + (start - vma.start) / ps;
     if (psize > ps && pfn % (psize / ps) !== 0) {
-      ex?.add('gp.pfn_align', false, `pfn ${hexn(pfn)} is not a multiple of ${psize / ps} (a ${sizeName(psize)} page in host pages)`, { result: '-EINVAL' });
+      ex?.add(
+        'gp.pfn_align',
+        false,
+        `pfn ${hexn(pfn)} is not a multiple of ${psize / ps} (a ${sizeName(psize)} page in host pages)`,
+        { result: '-EINVAL' },
+      );
       return false;
     }
-    ex?.add('gp.pfn_align', true, `pfn ${hexn(pfn)} = vm_pgoff ${hexn(vma.pgoff)} + ${hexn((start - vma.start) / ps)}; cache bits ${cacheName(isIo)}`);
+    ex?.add(
+      'gp.pfn_align',
+      true,
+      `pfn ${hexn(pfn)} = vm_pgoff ${hexn(vma.pgoff)} + ${hexn((start - vma.start) / ps)}; cache bits ${cacheName(isIo)}`,
+    );
   } else {
     got = SLOT_PHYS.GOT_PAGE;
     ex?.add('gp.gup', true, `get_user_pages_fast(${hexn(start)}) pins a page of the anon vma from line ${pinned.line}`);
@@ -401,15 +525,25 @@ function getGuestPage(m: Machine, res: HcallResult, gfn: number, slot: Memslot, 
         start -= start % s;
         pgsize = s;
         pfn = pinned.pfn + (start - pinned.start) / ps;
-        ex?.add('gp.huge', true, `PageHuge: ${sizeName(s)} page; the slot is aligned for it, so take the whole huge page at pfn ${hexn(pfn)}`);
+        ex?.add(
+          'gp.huge',
+          true,
+          `PageHuge: ${sizeName(s)} page; the slot is aligned for it, so take the whole huge page at pfn ${hexn(pfn)}`,
+        );
       } else {
-        ex?.add('gp.huge', true, `PageHuge: ${sizeName(s)} page; ${s > psize ? 'the slot or userspace_addr is not aligned for it, ' : ''}use the ${sizeName(psize)} at pfn ${hexn(pfn)}`);
+        ex?.add(
+          'gp.huge',
+          true,
+          `PageHuge: ${sizeName(s)} page; ${s > psize ? 'the slot or userspace_addr is not aligned for it, ' : ''}use the ${sizeName(psize)} at pfn ${hexn(pfn)}`,
+        );
       }
     } else {
       ex?.add('gp.huge', true, `not a huge page: s = ${sizeName(s)}, pfn ${hexn(pfn)}`);
     }
     if (s < psize) {
-      ex?.add('gp.size', false, `backing page ${sizeName(s)} is smaller than the HPTE's ${sizeName(psize)}`, { result: '-EINVAL' });
+      ex?.add('gp.size', false, `backing page ${sizeName(s)} is smaller than the HPTE's ${sizeName(psize)}`, {
+        result: '-EINVAL',
+      });
       return false;
     }
     ex?.add('gp.size', true, `backing page ${sizeName(s)} >= ${sizeName(psize)}`);
@@ -432,7 +566,13 @@ function getGuestPage(m: Machine, res: HcallResult, gfn: number, slot: Memslot, 
       filled++;
     }
   }
-  ex?.add('gp.fill', true, npages === 0 ? `npages = ${sizeName(pgsize)} >> PAGE_SHIFT = 0: no entry filled` : `filled ${filled} of ${npages} entries from slot_phys[${slot.id}][${hexn(first)}] (order ${pgorder}${isIo ? `, ${cacheName(isIo)}` : ''})`);
+  ex?.add(
+    'gp.fill',
+    true,
+    npages === 0
+      ? `npages = ${sizeName(pgsize)} >> PAGE_SHIFT = 0: no entry filled`
+      : `filled ${filled} of ${npages} entries from slot_phys[${slot.id}][${hexn(first)}] (order ${pgorder}${isIo ? `, ${cacheName(isIo)}` : ''})`,
+  );
   return true;
 }
 
@@ -463,19 +603,34 @@ function hRemove(m: Machine, res: HcallResult, a: readonly number[], b: readonly
   const vhi = w[o];
   const vlo = (w[o + 1] | V.HVLOCK) >>> 0; // tested with the lock bit held
   const valid = (vlo & V.VALID) !== 0;
-  const avpnMiss = (flo & FLAG.H_AVPN_LO) !== 0 && (vhi !== ahi >>> 0 || ((vlo & ~V.AVPN_IGNORE) >>> 0) !== alo >>> 0);
+  const avpnMiss = (flo & FLAG.H_AVPN_LO) !== 0 && (vhi !== ahi >>> 0 || (vlo & ~V.AVPN_IGNORE) >>> 0 !== alo >>> 0);
   const andMiss = (flo & FLAG.H_ANDCOND_LO) !== 0 && ((vhi & ahi) !== 0 || (vlo & alo) !== 0);
   if (!valid || avpnMiss || andMiss) {
-    ex?.add('remove.match', false, !valid ? `HPT[${hexn(pteIndex)}] is not valid` : avpnMiss ? `H_AVPN: v & ~0x7f = ${hx(vhi, vlo & ~V.AVPN_IGNORE)} != avpn ${hx(ahi, alo)}` : `H_ANDCOND: v (locked) ${hx(vhi, vlo)} & ${hx(ahi, alo)} != 0`, { result: 'H_NOT_FOUND' });
+    ex?.add(
+      'remove.match',
+      false,
+      !valid
+        ? `HPT[${hexn(pteIndex)}] is not valid`
+        : avpnMiss
+          ? `H_AVPN: v & ~0x7f = ${hx(vhi, vlo & ~V.AVPN_IGNORE)} != avpn ${hx(ahi, alo)}`
+          : `H_ANDCOND: v (locked) ${hx(vhi, vlo)} & ${hx(ahi, alo)} != 0`,
+      { result: 'H_NOT_FOUND' },
+    );
     res.ret = H_NOT_FOUND;
     return;
   }
-  ex?.add('remove.match', true, `HPT[${hexn(pteIndex)}] is valid${flo & FLAG.H_AVPN_LO ? ' and its AVPN matches' : ''}${flo & FLAG.H_ANDCOND_LO ? ' and has none of the ANDCOND bits' : ''}`);
+  ex?.add(
+    'remove.match',
+    true,
+    `HPT[${hexn(pteIndex)}] is valid${flo & FLAG.H_AVPN_LO ? ' and its AVPN matches' : ''}${flo & FLAG.H_ANDCOND_LO ? ' and has none of the ANDCOND bits' : ''}`,
+  );
   const v = (vlo & ~V.HVLOCK) >>> 0;
   setOut(res, 0, vhi, v);
   setOut(res, 1, w[o + 2], w[o + 3]);
   clearFirstDoubleword(m, pteIndex);
-  ex?.add('remove.done', true, `r4 = ${hx(vhi, v)}, r5 = ${hx(res.outHi[1], res.outLo[1])}; first doubleword cleared`, { result: 'H_SUCCESS' });
+  ex?.add('remove.done', true, `r4 = ${hx(vhi, v)}, r5 = ${hx(res.outHi[1], res.outLo[1])}; first doubleword cleared`, {
+    result: 'H_SUCCESS',
+  });
   res.ret = H_SUCCESS;
 }
 
@@ -511,7 +666,12 @@ function hRead(m: Machine, res: HcallResult, a: readonly number[], b: readonly n
     setOut(res, i * 2, vhi, vlo);
     setOut(res, i * 2 + 1, rhi, rlo);
   }
-  res.checks?.add('read.entries', true, `${n} entr${n === 1 ? 'y' : 'ies'} from ${hexn(res.hptIndex)}${xlate ? ", guest view (H_R_XLATE)" : ', host address hidden'}`, { result: 'H_SUCCESS' });
+  res.checks?.add(
+    'read.entries',
+    true,
+    `${n} entr${n === 1 ? 'y' : 'ies'} from ${hexn(res.hptIndex)}${xlate ? ', guest view (H_R_XLATE)' : ', host address hidden'}`,
+    { result: 'H_SUCCESS' },
+  );
   res.ret = H_SUCCESS;
 }
 
@@ -529,9 +689,16 @@ function hProtect(m: Machine, res: HcallResult, a: readonly number[], b: readonl
   const vhi = w[o];
   const vlo = w[o + 1];
   const valid = (vlo & V.VALID) !== 0;
-  const avpnMiss = (flo & FLAG.H_AVPN_LO) !== 0 && (vhi !== ahi >>> 0 || ((vlo & ~V.AVPN_IGNORE) >>> 0) !== alo >>> 0);
+  const avpnMiss = (flo & FLAG.H_AVPN_LO) !== 0 && (vhi !== ahi >>> 0 || (vlo & ~V.AVPN_IGNORE) >>> 0 !== alo >>> 0);
   if (!valid || avpnMiss) {
-    ex?.add('protect.match', false, !valid ? `HPT[${hexn(pteIndex)}] is not valid` : `H_AVPN: v & ~0x7f = ${hx(vhi, vlo & ~V.AVPN_IGNORE)} != avpn ${hx(ahi, alo)}`, { result: 'H_NOT_FOUND' });
+    ex?.add(
+      'protect.match',
+      false,
+      !valid
+        ? `HPT[${hexn(pteIndex)}] is not valid`
+        : `H_AVPN: v & ~0x7f = ${hx(vhi, vlo & ~V.AVPN_IGNORE)} != avpn ${hx(ahi, alo)}`,
+      { result: 'H_NOT_FOUND' },
+    );
     res.ret = H_NOT_FOUND;
     return;
   }
@@ -588,7 +755,12 @@ function hBulkRemove(m: Machine, res: HcallResult, ah: number[], al: number[]): 
     if (req !== BULK.TYPE_REQUEST || mode === 3 || idx >= entries) {
       wh[i * 2] = (((BULK.RESP_PARAM | mode) << 24) | idxHi) >>> 0;
       ret = H_PARAMETER;
-      ex?.add('bulk.param', false, `pair ${i}: ${req !== BULK.TYPE_REQUEST ? `request type ${req} is not 1` : mode === 3 ? 'match mode 3 is invalid' : `pte_index ${hexn(idx)} >= ${hexn(entries)}`}`, { result: 'H_PARAMETER' });
+      ex?.add(
+        'bulk.param',
+        false,
+        `pair ${i}: ${req !== BULK.TYPE_REQUEST ? `request type ${req} is not 1` : mode === 3 ? 'match mode 3 is invalid' : `pte_index ${hexn(idx)} >= ${hexn(entries)}`}`,
+        { result: 'H_PARAMETER' },
+      );
       break;
     }
     if (res.hptIndex < 0) res.hptIndex = idx;
@@ -600,17 +772,25 @@ function hBulkRemove(m: Machine, res: HcallResult, ah: number[], al: number[]): 
     if (vlo & V.VALID) {
       if (mode === 0) found = true;
       else if (mode === 1) found = (vhi & wh[i * 2 + 1]) === 0 && (vlo & wl[i * 2 + 1]) === 0;
-      else found = vhi === wh[i * 2 + 1] >>> 0 && ((vlo & ~V.AVPN_IGNORE) >>> 0) === wl[i * 2 + 1] >>> 0;
+      else found = vhi === wh[i * 2 + 1] >>> 0 && (vlo & ~V.AVPN_IGNORE) >>> 0 === wl[i * 2 + 1] >>> 0;
     }
     if (!found) {
       wh[i * 2] = (((BULK.RESP_NOT_FOUND | mode) << 24) | idxHi) >>> 0;
-      ex?.add('bulk.match', true, `pair ${i}: HPT[${hexn(idx)}] ${vlo & V.VALID ? `does not match (${BULK.MODES[mode]})` : 'is not valid'}: not found`);
+      ex?.add(
+        'bulk.match',
+        true,
+        `pair ${i}: HPT[${hexn(idx)}] ${vlo & V.VALID ? `does not match (${BULK.MODES[mode]})` : 'is not valid'}: not found`,
+      );
       continue;
     }
     const rc = (w[o + 3] >>> 5) & 0x0c;
     wh[i * 2] = (((BULK.RESP_FOUND | mode | rc) << 24) | idxHi) >>> 0;
     clearFirstDoubleword(m, idx);
-    ex?.add('bulk.found', true, `pair ${i}: HPT[${hexn(idx)}] removed (${BULK.MODES[mode]}), R=${rc & 8 ? 1 : 0} C=${rc & 4 ? 1 : 0}`);
+    ex?.add(
+      'bulk.found',
+      true,
+      `pair ${i}: HPT[${hexn(idx)}] removed (${BULK.MODES[mode]}), R=${rc & 8 ? 1 : 0} C=${rc & 4 ? 1 : 0}`,
+    );
   }
   for (let k = 0; k < 8; k++) setOut(res, k, wh[k], wl[k]);
   res.ret = ret;

@@ -48,7 +48,7 @@ export class Journal {
     if (!this.enabled) return;
     const len = this.len;
     const off = len & (PAGE - 1);
-    if (off <= PAGE - 3 && (len >>> PAGE_SHIFT) < this.pages.length) {
+    if (off <= PAGE - 3 && len >>> PAGE_SHIFT < this.pages.length) {
       const pg = this.pages[len >>> PAGE_SHIFT];
       pg[off] = a;
       pg[off + 1] = b;

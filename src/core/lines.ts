@@ -10,7 +10,13 @@ import { TraceError } from './records';
 export const READ_CHUNK = 1024 * 1024;
 
 /** Byte offsets cost a byteLength per line, so they are computed only when asked for (else -1). */
-export function forEachLine(file: string, cb: (line: string, lineNo: number, offset: number) => boolean | void, withOffsets = false, startOffset = 0, startLine = 1): void {
+export function forEachLine(
+  file: string,
+  cb: (line: string, lineNo: number, offset: number) => boolean | void,
+  withOffsets = false,
+  startOffset = 0,
+  startLine = 1,
+): void {
   const fd = fs.openSync(file, 'r');
   try {
     const buf = Buffer.allocUnsafe(READ_CHUNK);
@@ -38,7 +44,12 @@ export function forEachLine(file: string, cb: (line: string, lineNo: number, off
       carry = text.slice(start);
       carryOffset = lineOffset;
       if (n === 0) {
-        if (carry.length) cb(carry.charCodeAt(carry.length - 1) === 13 ? carry.slice(0, -1) : carry, lineNo, withOffsets ? carryOffset : -1);
+        if (carry.length)
+          cb(
+            carry.charCodeAt(carry.length - 1) === 13 ? carry.slice(0, -1) : carry,
+            lineNo,
+            withOffsets ? carryOffset : -1,
+          );
         return;
       }
     }
@@ -52,7 +63,11 @@ export function forEachLine(file: string, cb: (line: string, lineNo: number, off
  * without its LF or CRLF. No string per line (the caller decodes only the lines it must, as UTF-8);
  * buf is reused, so the callback must not keep it. A line longer than the read buffer grows it.
  */
-export function forEachLineBytes(file: string, cb: (buf: Buffer, start: number, end: number, lineNo: number) => boolean | void, chunkSize = READ_CHUNK): void {
+export function forEachLineBytes(
+  file: string,
+  cb: (buf: Buffer, start: number, end: number, lineNo: number) => boolean | void,
+  chunkSize = READ_CHUNK,
+): void {
   const fd = fs.openSync(file, 'r');
   try {
     let buf = Buffer.allocUnsafe(chunkSize);

@@ -143,23 +143,40 @@ export class Machine {
 
   applyVma(r: VmaRecord): void {
     const ps = this.pageSize;
-    if (r.start % ps || r.end % ps) this.fail(r, `vma ${hexn(r.start)}-${hexn(r.end)} is not aligned to the host page size (${ps / 1024}K)`);
+    if (r.start % ps || r.end % ps)
+      this.fail(r, `vma ${hexn(r.start)}-${hexn(r.end)} is not aligned to the host page size (${ps / 1024}K)`);
     let pageSize = ps;
     let pfn = r.pfn;
     if (r.type === 'anon') {
       if (r.pageSize) {
-        if (r.pageSize < ps) this.fail(r, `anon page=${r.pageSize / 1024}K is smaller than the host page (${ps / 1024}K)`);
+        if (r.pageSize < ps)
+          this.fail(r, `anon page=${r.pageSize / 1024}K is smaller than the host page (${ps / 1024}K)`);
         pageSize = r.pageSize;
-        if (r.start % pageSize || r.end % pageSize) this.fail(r, `a hugetlbfs vma must be aligned to its page size (${sizeName(pageSize)})`);
+        if (r.start % pageSize || r.end % pageSize)
+          this.fail(r, `a hugetlbfs vma must be aligned to its page size (${sizeName(pageSize)})`);
       }
       if (pfn < 0) pfn = Math.floor(r.start / ps);
       const perPage = pageSize / ps;
-      if (pfn % perPage) this.fail(r, `pfn=${hexn(pfn)} is not aligned to the ${sizeName(pageSize)} huge page (${perPage} host pages)`);
+      if (pfn % perPage)
+        this.fail(r, `pfn=${hexn(pfn)} is not aligned to the ${sizeName(pageSize)} huge page (${perPage} host pages)`);
     }
     for (const v of this.vmas) {
-      if (v.start < r.end && r.start < v.end) this.fail(r, `vma ${hexn(r.start)}-${hexn(r.end)} overlaps the live vma ${hexn(v.start)}-${hexn(v.end)} from line ${v.line}`);
+      if (v.start < r.end && r.start < v.end)
+        this.fail(
+          r,
+          `vma ${hexn(r.start)}-${hexn(r.end)} overlaps the live vma ${hexn(v.start)}-${hexn(v.end)} from line ${v.line}`,
+        );
     }
-    const vma: Vma = { start: r.start, end: r.end, type: r.type, pageSize, pfn: Math.max(pfn, 0), pgoff: r.pgoff, cache: r.cache, line: r.line };
+    const vma: Vma = {
+      start: r.start,
+      end: r.end,
+      type: r.type,
+      pageSize,
+      pfn: Math.max(pfn, 0),
+      pgoff: r.pgoff,
+      cache: r.cache,
+      line: r.line,
+    };
     this.record({
       undo: () => this.vmas.splice(this.vmas.indexOf(vma), 1),
       redo: () => insertSorted(this.vmas, vma),
@@ -172,7 +189,11 @@ export class Machine {
     const gone: Vma[] = [];
     for (const v of this.vmas) {
       if (v.start < r.end && r.start < v.end) {
-        if (v.start < r.start || v.end > r.end) this.fail(r, `munmap ${hexn(r.start)}-${hexn(r.end)} would split the vma ${hexn(v.start)}-${hexn(v.end)} from line ${v.line}; only whole mappings can be removed`);
+        if (v.start < r.start || v.end > r.end)
+          this.fail(
+            r,
+            `munmap ${hexn(r.start)}-${hexn(r.end)} would split the vma ${hexn(v.start)}-${hexn(v.end)} from line ${v.line}; only whole mappings can be removed`,
+          );
         gone.push(v);
       }
     }
@@ -203,10 +224,21 @@ export class Machine {
     for (const s of this.memslots) {
       if (!s || s.id === r.id) continue;
       if (s.baseGfn < baseGfn + npages && baseGfn < s.baseGfn + s.npages) {
-        this.fail(r, `memslot ${r.id} (gfn ${hexn(baseGfn)}..${hexn(baseGfn + npages - 1)}) overlaps memslot ${s.id} (gfn ${hexn(s.baseGfn)}..${hexn(s.baseGfn + s.npages - 1)}) from line ${s.line}`);
+        this.fail(
+          r,
+          `memslot ${r.id} (gfn ${hexn(baseGfn)}..${hexn(baseGfn + npages - 1)}) overlaps memslot ${s.id} (gfn ${hexn(s.baseGfn)}..${hexn(s.baseGfn + s.npages - 1)}) from line ${s.line}`,
+        );
       }
     }
-    const slot: Memslot = { id: r.id, baseGfn, npages, userspaceAddr: r.hva, flags: r.flags, line: r.line, physp: new SparseWords(2) };
+    const slot: Memslot = {
+      id: r.id,
+      baseGfn,
+      npages,
+      userspaceAddr: r.hva,
+      flags: r.flags,
+      line: r.line,
+      physp: new SparseWords(2),
+    };
     this.slotObjects.push(slot);
     this.record({ undo: () => (this.memslots[r.id] = old), redo: () => (this.memslots[r.id] = slot) });
   }
@@ -247,7 +279,8 @@ export class Machine {
   gfnToMemslot(gfn: number): Memslot | null {
     // Slots do not overlap, so the slot found last is the answer whenever it is still live and holds gfn.
     const last = this.lastSlot;
-    if (last !== null && this.memslots[last.id] === last && gfn >= last.baseGfn && gfn < last.baseGfn + last.npages) return last;
+    if (last !== null && this.memslots[last.id] === last && gfn >= last.baseGfn && gfn < last.baseGfn + last.npages)
+      return last;
     const slots = this.memslots;
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i];

@@ -86,14 +86,21 @@ function num(ctx: LineCtx, tok: Token, from: number, what: string): void {
   if (r === 0) return;
   const span = { start: from, end: tok.end };
   if (r === -2) ctx.fail(span, `${what}: ${show(ctx.text.slice(from, tok.end))} does not fit in 64 bits`);
-  ctx.fail(span, `${what}: expected a number (0x-prefixed hex or decimal), found ${show(ctx.text.slice(from, tok.end))}`);
+  ctx.fail(
+    span,
+    `${what}: expected a number (0x-prefixed hex or decimal), found ${show(ctx.text.slice(from, tok.end))}`,
+  );
 }
 
 /** A number that must be exact as a JS number (addresses, sizes, ids). */
 function smallNum(ctx: LineCtx, tok: Token, from: number, what: string, max = Number.MAX_SAFE_INTEGER): number {
   num(ctx, tok, from, what);
   const v = scratchHi * TWO32 + scratchLo;
-  if (scratchHi >= 0x200000 || v > max) ctx.fail({ start: from, end: tok.end }, `${what}: ${show(ctx.text.slice(from, tok.end))} is out of range (at most ${max})`);
+  if (scratchHi >= 0x200000 || v > max)
+    ctx.fail(
+      { start: from, end: tok.end },
+      `${what}: ${show(ctx.text.slice(from, tok.end))} is out of range (at most ${max})`,
+    );
   return v;
 }
 
@@ -120,18 +127,24 @@ function range(ctx: LineCtx, tok: Token): { start: number; end: number } {
   return { start: a, end: b };
 }
 
-interface Fields {
-  map: Map<string, Token>;
-}
-
 /** Collects key=value tokens, refusing unknown and duplicate keys. */
-function fields(ctx: LineCtx, toks: Token[], from: number, allowed: readonly string[], rec: string): Map<string, Token> {
+function fields(
+  ctx: LineCtx,
+  toks: Token[],
+  from: number,
+  allowed: readonly string[],
+  rec: string,
+): Map<string, Token> {
   const map = new Map<string, Token>();
   for (let i = from; i < toks.length; i++) {
     const t = toks[i];
     if (t.eq < 0) ctx.fail(t, `${rec}: expected key=value (one of ${allowed.join(', ')}), found ${show(t.text)}`);
     const key = t.text.slice(0, t.eq - t.start);
-    if (!allowed.includes(key)) ctx.fail({ start: t.start, end: t.eq }, `${rec}: unknown field ${show(key)}; expected one of ${allowed.join(', ')}`);
+    if (!allowed.includes(key))
+      ctx.fail(
+        { start: t.start, end: t.eq },
+        `${rec}: unknown field ${show(key)}; expected one of ${allowed.join(', ')}`,
+      );
     if (map.has(key)) ctx.fail({ start: t.start, end: t.eq }, `${rec}: duplicate field ${show(key)}`);
     map.set(key, t);
   }
@@ -160,14 +173,21 @@ export function parseLine(st: ParserState, lineNo: number, text: string): TraceR
 /** parseLine without the fast path for hcall lines: token by token, every record kind and error. */
 export function parseLineGeneric(st: ParserState, lineNo: number, text: string): TraceRecord | null {
   if (text.length > MAX_LINE_LENGTH) {
-    throw new TraceError(st.file, lineNo, MAX_LINE_LENGTH + 1, MAX_LINE_LENGTH + 2, `line is ${text.length} characters long; at most ${MAX_LINE_LENGTH} are allowed`);
+    throw new TraceError(
+      st.file,
+      lineNo,
+      MAX_LINE_LENGTH + 1,
+      MAX_LINE_LENGTH + 2,
+      `line is ${text.length} characters long; at most ${MAX_LINE_LENGTH} are allowed`,
+    );
   }
   const toks = lexLine(text);
   if (toks.length === 0) return null;
   const ctx: LineCtx = new LineCtx(st, lineNo, text);
   const kw = toks[0];
   if (!st.sawHeader) {
-    if (kw.text !== 'hptrace') ctx.fail(kw, `expected the header "hptrace 1" as the first record, found ${show(kw.text)}`);
+    if (kw.text !== 'hptrace')
+      ctx.fail(kw, `expected the header "hptrace 1" as the first record, found ${show(kw.text)}`);
   }
   switch (kw.text) {
     case 'hptrace': {
@@ -180,9 +200,14 @@ export function parseLineGeneric(st: ParserState, lineNo: number, text: string):
     }
     case 'cpu': {
       configOrder(ctx, kw);
-      if (toks.length !== 2) ctx.fail(toks[2] ?? { start: kw.end, end: kw.end + 1 }, `expected "cpu NAME" with NAME one of ${CPUS.map((c) => c.name).join(', ')}`);
+      if (toks.length !== 2)
+        ctx.fail(
+          toks[2] ?? { start: kw.end, end: kw.end + 1 },
+          `expected "cpu NAME" with NAME one of ${CPUS.map((c) => c.name).join(', ')}`,
+        );
       const c = CPUS.find((x) => x.name === toks[1].text);
-      if (!c) ctx.fail(toks[1], `unknown cpu ${show(toks[1].text)}; expected one of ${CPUS.map((x) => x.name).join(', ')}`);
+      if (!c)
+        ctx.fail(toks[1], `unknown cpu ${show(toks[1].text)}; expected one of ${CPUS.map((x) => x.name).join(', ')}`);
       return { kind: 'cpu', line: lineNo, cpu: c.name, arch206: c.arch206 };
     }
     case 'host': {
@@ -201,21 +226,38 @@ export function parseLineGeneric(st: ParserState, lineNo: number, text: string):
       const t = f.get('order');
       if (!t) ctx.fail({ start: kw.end, end: kw.end + 1 }, 'hpt: expected order=N');
       const v = smallNum(ctx, t, t.eq + 1, 'hpt order');
-      if (v < 18 || v > 46) ctx.fail({ start: t.eq + 1, end: t.end }, `hpt order: expected 18..46 (log2 of the HPT size in bytes), found ${v}`);
+      if (v < 18 || v > 46)
+        ctx.fail(
+          { start: t.eq + 1, end: t.end },
+          `hpt order: expected 18..46 (log2 of the HPT size in bytes), found ${v}`,
+        );
       return { kind: 'hpt', line: lineNo, order: v };
     }
     case 'vma': {
       st.sawHostObject = true;
-      if (toks.length < 3) ctx.fail(toks[1] ?? { start: kw.end, end: kw.end + 1 }, 'expected "vma START-END anon|pfnmap|other [fields]"');
+      if (toks.length < 3)
+        ctx.fail(toks[1] ?? { start: kw.end, end: kw.end + 1 }, 'expected "vma START-END anon|pfnmap|other [fields]"');
       const r = range(ctx, toks[1]);
       const ty = toks[2].text;
-      const base = { kind: 'vma' as const, line: lineNo, col: toks[1].start + 1, endCol: toks[1].end + 1, start: r.start, end: r.end, pageSize: 0, pfn: -1, pgoff: 0, cache: 0 };
+      const base = {
+        kind: 'vma' as const,
+        line: lineNo,
+        col: toks[1].start + 1,
+        endCol: toks[1].end + 1,
+        start: r.start,
+        end: r.end,
+        pageSize: 0,
+        pfn: -1,
+        pgoff: 0,
+        cache: 0,
+      };
       if (ty === 'anon') {
         const f = fields(ctx, toks, 3, ['page', 'pfn'], 'vma anon');
         const p = f.get('page');
         const pf = f.get('pfn');
         const pageSize = p ? size(ctx, p, p.eq + 1, 'page') : 0;
-        if (p && (pageSize & (pageSize - 1)) !== 0 && !isPow2(pageSize)) ctx.fail({ start: p.eq + 1, end: p.end }, 'page: expected a power of two');
+        if (p && (pageSize & (pageSize - 1)) !== 0 && !isPow2(pageSize))
+          ctx.fail({ start: p.eq + 1, end: p.end }, 'page: expected a power of two');
         return { ...base, type: 'anon', pageSize, pfn: pf ? smallNum(ctx, pf, pf.eq + 1, 'pfn') : -1 };
       }
       if (ty === 'pfnmap') {
@@ -226,7 +268,11 @@ export function parseLineGeneric(st: ParserState, lineNo: number, text: string):
         if (ca) {
           const name = text.slice(ca.eq + 1, ca.end);
           const m = CACHE_MODES.find((x) => x.name === name);
-          if (!m) ctx.fail({ start: ca.eq + 1, end: ca.end }, `cache: expected one of ${CACHE_MODES.map((x) => x.name).join(', ')}, found ${show(name)}`);
+          if (!m)
+            ctx.fail(
+              { start: ca.eq + 1, end: ca.end },
+              `cache: expected one of ${CACHE_MODES.map((x) => x.name).join(', ')}, found ${show(name)}`,
+            );
           cache = m.bits;
         }
         return { ...base, type: 'pfnmap', pgoff: pg ? smallNum(ctx, pg, pg.eq + 1, 'pgoff') : 0, cache };
@@ -241,13 +287,36 @@ export function parseLineGeneric(st: ParserState, lineNo: number, text: string):
       st.sawHostObject = true;
       if (toks.length !== 2) ctx.fail(toks[2] ?? { start: kw.end, end: kw.end + 1 }, 'expected "munmap START-END"');
       const r = range(ctx, toks[1]);
-      return { kind: 'munmap', line: lineNo, col: toks[1].start + 1, endCol: toks[1].end + 1, start: r.start, end: r.end };
+      return {
+        kind: 'munmap',
+        line: lineNo,
+        col: toks[1].start + 1,
+        endCol: toks[1].end + 1,
+        start: r.start,
+        end: r.end,
+      };
     }
     case 'memslot': {
       st.sawHostObject = true;
-      if (toks.length < 3) ctx.fail(toks[1] ?? { start: kw.end, end: kw.end + 1 }, 'expected "memslot ID gfn=… npages=… hva=…", "memslot ID gpa=… size=… hva=…" or "memslot ID delete"');
+      if (toks.length < 3)
+        ctx.fail(
+          toks[1] ?? { start: kw.end, end: kw.end + 1 },
+          'expected "memslot ID gfn=… npages=… hva=…", "memslot ID gpa=… size=… hva=…" or "memslot ID delete"',
+        );
       const id = smallNum(ctx, toks[1], toks[1].start, 'memslot id', 31);
-      const base = { kind: 'memslot' as const, line: lineNo, col: toks[1].start + 1, endCol: toks[1].end + 1, id, gfn: -1, npages: -1, gpa: -1, size: -1, hva: 0, flags: 0 };
+      const base = {
+        kind: 'memslot' as const,
+        line: lineNo,
+        col: toks[1].start + 1,
+        endCol: toks[1].end + 1,
+        id,
+        gfn: -1,
+        npages: -1,
+        gpa: -1,
+        size: -1,
+        hva: 0,
+        flags: 0,
+      };
       if (toks[2].text === 'delete') {
         if (toks.length > 3) ctx.fail(toks[3], 'memslot delete takes no fields');
         return { ...base, delete: true };
@@ -255,7 +324,8 @@ export function parseLineGeneric(st: ParserState, lineNo: number, text: string):
       const f = fields(ctx, toks, 2, ['gfn', 'npages', 'gpa', 'size', 'hva', 'flags'], 'memslot');
       const g = (k: string) => f.get(k);
       const hva = g('hva');
-      if (!hva) ctx.fail({ start: toks[toks.length - 1].end, end: toks[toks.length - 1].end + 1 }, 'memslot: missing hva=');
+      if (!hva)
+        ctx.fail({ start: toks[toks.length - 1].end, end: toks[toks.length - 1].end + 1 }, 'memslot: missing hva=');
       const rec = { ...base, delete: false, hva: smallNum(ctx, hva, hva.eq + 1, 'hva') };
       const fl = g('flags');
       if (fl) rec.flags = smallNum(ctx, fl, fl.eq + 1, 'flags', 0xffffffff);
@@ -308,7 +378,8 @@ function parseHcall(ctx: LineCtx, toks: Token[]): HcallRecord {
     const t = toks[i];
     const s = ctx.text.slice(t.start + 1, t.end);
     time = /^\d+(\.\d+)?$/.test(s) ? Number(s) : NaN;
-    if (!Number.isFinite(time)) ctx.fail(t, `expected a time stamp @SECONDS (e.g. @1234.567890), found ${show(t.text)}`);
+    if (!Number.isFinite(time))
+      ctx.fail(t, `expected a time stamp @SECONDS (e.g. @1234.567890), found ${show(t.text)}`);
     i++;
   }
   if (i < toks.length && toks[i].text.startsWith('vcpu=')) {
@@ -316,7 +387,11 @@ function parseHcall(ctx: LineCtx, toks: Token[]): HcallRecord {
     vcpu = smallNum(ctx, t, t.eq + 1, 'vcpu', 0xffffffff);
     i++;
   }
-  if (i >= toks.length) ctx.fail({ start: toks[toks.length - 1].end, end: toks[toks.length - 1].end + 1 }, `hcall: expected an hcall name (${HCALLS.map((h) => h.name).join(', ')}, …) or number`);
+  if (i >= toks.length)
+    ctx.fail(
+      { start: toks[toks.length - 1].end, end: toks[toks.length - 1].end + 1 },
+      `hcall: expected an hcall name (${HCALLS.map((h) => h.name).join(', ')}, …) or number`,
+    );
   const nt = toks[i++];
   let name = nt.text;
   let number = -1;
@@ -328,7 +403,10 @@ function parseHcall(ctx: LineCtx, toks: Token[]): HcallRecord {
     def = hcallByNum(number);
     name = def ? def.name : '0x' + number.toString(16);
   } else if (!/^H_[A-Z0-9_]+$/.test(name)) {
-    ctx.fail(nt, `hcall: expected an hcall name such as H_ENTER (upper case, as in the kernel) or a number, found ${show(name)}`);
+    ctx.fail(
+      nt,
+      `hcall: expected an hcall name such as H_ENTER (upper case, as in the kernel) or a number, found ${show(name)}`,
+    );
   }
   const argNames = def && def.emulated ? def.args : GENERIC_ARGS;
   const argHi = [0, 0, 0, 0, 0, 0, 0, 0];
@@ -345,7 +423,11 @@ function parseHcall(ctx: LineCtx, toks: Token[]): HcallRecord {
     if (t.eq >= 0) {
       const key = ctx.text.slice(t.start, t.eq);
       slot = argNames.indexOf(key);
-      if (slot < 0) ctx.fail({ start: t.start, end: t.eq }, `${name}: unknown argument ${show(key)}; expected ${argNames.join(', ')}`);
+      if (slot < 0)
+        ctx.fail(
+          { start: t.start, end: t.eq },
+          `${name}: unknown argument ${show(key)}; expected ${argNames.join(', ')}`,
+        );
       if (seen[slot]) ctx.fail({ start: t.start, end: t.eq }, `${name}: duplicate argument ${show(key)}`);
       from = t.eq + 1;
       named = true;
@@ -376,14 +458,16 @@ function parseHcall(ctx: LineCtx, toks: Token[]): HcallRecord {
     if (i >= toks.length) ctx.fail(arrow, `expected a return code after "->" (${RET_NAMES.slice(0, 4).join(', ')}, …)`);
     const rt = toks[i++];
     const v = returnCodeValue(rt.text);
-    if (v === undefined || rt.text === 'H_TOO_HARD') ctx.fail(rt, `expected a return code name (${RET_NAMES.join(', ')}), found ${show(rt.text)}`);
+    if (v === undefined || rt.text === 'H_TOO_HARD')
+      ctx.fail(rt, `expected a return code name (${RET_NAMES.join(', ')}), found ${show(rt.text)}`);
     recorded = v;
     for (; i < toks.length; i++) {
       const t = toks[i];
       const key = t.eq >= 0 ? ctx.text.slice(t.start, t.eq) : '';
       const reg = GENERIC_ARGS.indexOf(key);
       if (reg < 0) ctx.fail(t, `expected a recorded output register r4=…r11=, found ${show(t.text)}`);
-      if (recordedRegs.some((x) => x.reg === reg + 4)) ctx.fail({ start: t.start, end: t.eq }, `duplicate recorded register ${key}`);
+      if (recordedRegs.some((x) => x.reg === reg + 4))
+        ctx.fail({ start: t.start, end: t.eq }, `duplicate recorded register ${key}`);
       num(ctx, t, t.eq + 1, key);
       recordedRegs.push({ reg: reg + 4, hi: scratchHi, lo: scratchLo });
     }
@@ -397,11 +481,26 @@ const FAST_TEXT_MAX = 4096;
 const scratchBuf = new Uint8Array(FAST_TEXT_MAX * 3 + 4);
 const utf8 = new TextEncoder();
 /** Exact powers of ten (literals, so no pow() rounding), 1e0..1e22. */
-const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const POW10 = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+  1e21, 1e22,
+];
 
 /** An empty hcall record, for parseHcallBytes to fill. */
 export function newHcallRecord(): HcallRecord {
-  return { kind: 'hcall', line: 0, time: -1, vcpu: -1, name: '', number: -1, argHi: [0, 0, 0, 0, 0, 0, 0, 0], argLo: [0, 0, 0, 0, 0, 0, 0, 0], argCount: 0, recorded: null, recordedRegs: [] };
+  return {
+    kind: 'hcall',
+    line: 0,
+    time: -1,
+    vcpu: -1,
+    name: '',
+    number: -1,
+    argHi: [0, 0, 0, 0, 0, 0, 0, 0],
+    argLo: [0, 0, 0, 0, 0, 0, 0, 0],
+    argCount: 0,
+    recorded: null,
+    recordedRegs: [],
+  };
 }
 
 type Reg = { reg: number; hi: number; lo: number };
@@ -415,7 +514,10 @@ const regPools = new WeakMap<HcallRecord, Reg[][]>();
 export function reusableHcallRecord(): HcallRecord {
   const rec = newHcallRecord();
   const objs: Reg[] = Array.from({ length: 8 }, () => ({ reg: 0, hi: 0, lo: 0 }));
-  regPools.set(rec, Array.from({ length: 9 }, (_x, n) => objs.slice(0, n)));
+  regPools.set(
+    rec,
+    Array.from({ length: 9 }, (_x, n) => objs.slice(0, n)),
+  );
   return rec;
 }
 
@@ -436,7 +538,9 @@ const FAST_HCALLS: readonly FastHcall[] = HCALLS.map((h) => ({
 }));
 const FAST_BY_NUMBER = new Map(FAST_HCALLS.map((h) => [h.number, h]));
 const GENERIC_BYTES = GENERIC_ARGS.map(bytesOf);
-const FAST_RETS: readonly { bytes: Uint8Array; value: number }[] = RETURN_CODES.filter((c) => c.name !== 'H_TOO_HARD').map((c) => ({ bytes: bytesOf(c.name), value: c.value }));
+const FAST_RETS: readonly { bytes: Uint8Array; value: number }[] = RETURN_CODES.filter(
+  (c) => c.name !== 'H_TOO_HARD',
+).map((c) => ({ bytes: bytesOf(c.name), value: c.value }));
 const fastSeen = [false, false, false, false, false, false, false, false];
 
 function bytesEq(buf: Uint8Array, start: number, end: number, want: Uint8Array): boolean {
@@ -551,12 +655,28 @@ function skipSpace(buf: Uint8Array, i: number, end: number): number {
  * unusual or wrong. Whatever it accepts, parseLine would parse to the same record; it allocates
  * nothing on the way except for an hcall given by an unknown number.
  */
-export function parseHcallBytes(st: ParserState, lineNo: number, buf: Uint8Array, start: number, end: number, rec: HcallRecord): number {
+export function parseHcallBytes(
+  st: ParserState,
+  lineNo: number,
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  rec: HcallRecord,
+): number {
   if (end - start > MAX_LINE_LENGTH) return -1;
   let i = skipSpace(buf, start, end);
   if (i >= end) return 0;
   // "hcall" then a separator
-  if (!st.sawHeader || end - i < 6 || buf[i] !== 104 || buf[i + 1] !== 99 || buf[i + 2] !== 97 || buf[i + 3] !== 108 || buf[i + 4] !== 108) return -1;
+  if (
+    !st.sawHeader ||
+    end - i < 6 ||
+    buf[i] !== 104 ||
+    buf[i + 1] !== 99 ||
+    buf[i + 2] !== 97 ||
+    buf[i + 3] !== 108 ||
+    buf[i + 4] !== 108
+  )
+    return -1;
   const sep = buf[i + 5];
   if (sep !== 32 && sep !== 9 && sep !== 13) return -1;
   i = skipSpace(buf, i + 6, end);
@@ -585,7 +705,14 @@ export function parseHcallBytes(st: ParserState, lineNo: number, buf: Uint8Array
     if (i >= end) return -1;
   }
   let vcpu = -1;
-  if (end - i > 5 && buf[i] === 118 && buf[i + 1] === 99 && buf[i + 2] === 112 && buf[i + 3] === 117 && buf[i + 4] === 61) {
+  if (
+    end - i > 5 &&
+    buf[i] === 118 &&
+    buf[i + 1] === 99 &&
+    buf[i + 2] === 112 &&
+    buf[i + 3] === 117 &&
+    buf[i + 4] === 61
+  ) {
     const e = scanNumber(buf, i + 5, end);
     if (e < 0 || NUM[0] !== 0) return -1;
     vcpu = NUM[1];
@@ -643,7 +770,10 @@ export function parseHcallBytes(st: ParserState, lineNo: number, buf: Uint8Array
     let from: number;
     if (k < end && buf[k] === 61) {
       // argument names are usually in order: try the next one first
-      slot = argCount < argNames.length && bytesEq(buf, i, k, argNames[argCount]) ? argCount : nameIndex(buf, i, k, argNames);
+      slot =
+        argCount < argNames.length && bytesEq(buf, i, k, argNames[argCount])
+          ? argCount
+          : nameIndex(buf, i, k, argNames);
       if (slot < 0 || seen[slot]) return -1;
       from = k + 1;
       named = true;
@@ -740,7 +870,8 @@ export function parseAll(text: string, file: string, maxErrors = 1000): ParseRes
     }
     pos = e + 1;
   }
-  if (!st.sawHeader && errors.length === 0) errors.push(new TraceError(file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"'));
+  if (!st.sawHeader && errors.length === 0)
+    errors.push(new TraceError(file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"'));
   return { records, errors };
 }
 

@@ -1,11 +1,30 @@
-/** The records of a parsed trace (see ../shared/spec/trace-format.md). Line and column numbers are 1-based. */
+/** The records of a parsed trace (see docs/trace-format.md). Line and column numbers are 1-based. */
 
 export type CacheBits = number; // HPTE_R_I / HPTE_R_W bits, as slot_phys keeps them
 
-export interface HeaderRecord { kind: 'header'; line: number; version: number }
-export interface CpuRecord { kind: 'cpu'; line: number; cpu: string; arch206: boolean }
-export interface HostRecord { kind: 'host'; line: number; col: number; endCol: number; pageShift: number }
-export interface HptRecord { kind: 'hpt'; line: number; order: number }
+export interface HeaderRecord {
+  kind: 'header';
+  line: number;
+  version: number;
+}
+export interface CpuRecord {
+  kind: 'cpu';
+  line: number;
+  cpu: string;
+  arch206: boolean;
+}
+export interface HostRecord {
+  kind: 'host';
+  line: number;
+  col: number;
+  endCol: number;
+  pageShift: number;
+}
+export interface HptRecord {
+  kind: 'hpt';
+  line: number;
+  order: number;
+}
 export interface VmaRecord {
   kind: 'vma';
   line: number;
@@ -24,7 +43,14 @@ export interface VmaRecord {
   /** pfnmap: cache bits of vm_page_prot as HPTE_R_I | HPTE_R_W. */
   cache: CacheBits;
 }
-export interface MunmapRecord { kind: 'munmap'; line: number; col: number; endCol: number; start: number; end: number }
+export interface MunmapRecord {
+  kind: 'munmap';
+  line: number;
+  col: number;
+  endCol: number;
+  start: number;
+  end: number;
+}
 export interface MemslotRecord {
   kind: 'memslot';
   line: number;
@@ -61,14 +87,7 @@ export interface HcallRecord {
 }
 
 export type TraceRecord =
-  | HeaderRecord
-  | CpuRecord
-  | HostRecord
-  | HptRecord
-  | VmaRecord
-  | MunmapRecord
-  | MemslotRecord
-  | HcallRecord;
+  HeaderRecord | CpuRecord | HostRecord | HptRecord | VmaRecord | MunmapRecord | MemslotRecord | HcallRecord;
 
 /** A positioned problem in a trace: file:line:col, with the end column of the offending token. */
 export class TraceError extends Error {

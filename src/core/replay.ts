@@ -52,7 +52,8 @@ export function diverged(rec: HcallRecord, res: HcallResult): boolean {
 export function divergenceDetails(rec: HcallRecord, res: HcallResult): string[] {
   const out: string[] = [];
   if (rec.recorded === null || res.ret === null) return out;
-  if (rec.recorded !== res.ret) out.push(`return code: recorded ${returnCodeName(rec.recorded)}, emulated ${returnCodeName(res.ret)}`);
+  if (rec.recorded !== res.ret)
+    out.push(`return code: recorded ${returnCodeName(rec.recorded)}, emulated ${returnCodeName(res.ret)}`);
   for (const r of rec.recordedRegs) {
     const i = r.reg - 4;
     const emu = i < res.outCount ? hexOf(res.outHi[i], res.outLo[i]) : 'unset';
@@ -78,7 +79,8 @@ export function outObject(res: HcallResult): Record<string, string> {
 export function stepJson(rec: HcallRecord, res: HcallResult, div: boolean): string {
   let out = '';
   if (res.ret !== null) {
-    for (let i = 0; i < res.outCount; i++) out += (i ? ',"r' : '"r') + (i + 4) + '":"' + hexOf(res.outHi[i], res.outLo[i]) + '"';
+    for (let i = 0; i < res.outCount; i++)
+      out += (i ? ',"r' : '"r') + (i + 4) + '":"' + hexOf(res.outHi[i], res.outLo[i]) + '"';
   }
   const ret = res.ret === null ? 'null' : '"' + returnCodeName(res.ret) + '"';
   const recorded = rec.recorded === null ? 'null' : '"' + returnCodeName(rec.recorded) + '"';
@@ -101,7 +103,12 @@ export function finalState(m: Machine): FinalState {
   }
   const hpt: FinalState['hpt'] = [];
   for (const idx of m.hpt.scan((_i, w, b) => (w[b + 1] & 1) !== 0)) {
-    hpt.push({ index: idx, v: hexOf(m.hptWord(idx, 0), m.hptWord(idx, 1)), r: hexOf(m.hptWord(idx, 2), m.hptWord(idx, 3)), guest_r: hexOf(m.hptWord(idx, 4), m.hptWord(idx, 5)) });
+    hpt.push({
+      index: idx,
+      v: hexOf(m.hptWord(idx, 0), m.hptWord(idx, 1)),
+      r: hexOf(m.hptWord(idx, 2), m.hptWord(idx, 3)),
+      guest_r: hexOf(m.hptWord(idx, 4), m.hptWord(idx, 5)),
+    });
   }
   return { slot_phys: slotPhys, hpt };
 }

@@ -32,7 +32,15 @@ export interface WordsDump {
 }
 
 /** The dump of an empty table. */
-export const EMPTY_DUMP: WordsDump = { index: new Uint32Array(0), words: new Uint32Array(0), chunkKeys: [], chunkCopies: [], live: 0, flagged: 0, bytes: 0 };
+export const EMPTY_DUMP: WordsDump = {
+  index: new Uint32Array(0),
+  words: new Uint32Array(0),
+  chunkKeys: [],
+  chunkCopies: [],
+  live: 0,
+  flagged: 0,
+  bytes: 0,
+};
 
 /** Deltas of the last writeFrom, by word of the entry (valid where its mask bit is set). */
 export const writeDeltas = new Uint32Array(8);
@@ -305,7 +313,14 @@ export class SparseWords {
     let d: WordsDump;
     if (n * (width + 1) * 2 >= keys.length * CHUNK * width) {
       const copies = keys.map((k) => this.chunks.get(k)!.slice());
-      d = { ...EMPTY_DUMP, chunkKeys: keys, chunkCopies: copies, live: n, flagged: this.flagged, bytes: keys.length * CHUNK * width * 4 };
+      d = {
+        ...EMPTY_DUMP,
+        chunkKeys: keys,
+        chunkCopies: copies,
+        live: n,
+        flagged: this.flagged,
+        bytes: keys.length * CHUNK * width * 4,
+      };
     } else {
       const wide = keys.length > 0 && (keys[keys.length - 1] + 1) * CHUNK > 4294967296;
       const index = wide ? new Float64Array(n) : new Uint32Array(n);

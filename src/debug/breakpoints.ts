@@ -48,16 +48,59 @@ export interface FilterDef {
 const emulated = (e: Engine, i: number) => (e.flags(i) & F.EMULATED) !== 0 && e.ret(i) !== RET_NONE;
 
 export const FILTERS: readonly FilterDef[] = [
-  { filter: 'H_PARAMETER', label: 'H_PARAMETER', description: 'an hcall returns H_PARAMETER', default: true, test: (e, i) => emulated(e, i) && e.ret(i) === H_PARAMETER },
-  { filter: 'failure', label: 'Any failure', description: 'an hcall returns anything but H_SUCCESS', default: false, test: (e, i) => emulated(e, i) && e.ret(i) !== 0 },
-  { filter: 'H_PTEG_FULL', label: 'H_PTEG_FULL', description: 'an H_ENTER finds its PTEG (or exact slot) full', default: false, test: (e, i) => emulated(e, i) && e.ret(i) === H_PTEG_FULL },
-  { filter: 'H_NOT_FOUND', label: 'H_NOT_FOUND', description: 'an hcall returns H_NOT_FOUND', default: false, test: (e, i) => emulated(e, i) && e.ret(i) === H_NOT_FOUND },
-  { filter: 'divergence', label: 'Divergence', description: 'the emulation differs from the recorded result', default: true, test: (e, i) => (e.flags(i) & F.DIVERGED) !== 0 },
-  { filter: 'made-cacheable', label: 'Made cacheable', description: "H_ENTER silently made a non-cacheable RAM mapping cacheable (the seed's fix-up)", default: false, test: (e, i) => (e.flags(i) & F.MADE_CACHEABLE) !== 0 },
+  {
+    filter: 'H_PARAMETER',
+    label: 'H_PARAMETER',
+    description: 'an hcall returns H_PARAMETER',
+    default: true,
+    test: (e, i) => emulated(e, i) && e.ret(i) === H_PARAMETER,
+  },
+  {
+    filter: 'failure',
+    label: 'Any failure',
+    description: 'an hcall returns anything but H_SUCCESS',
+    default: false,
+    test: (e, i) => emulated(e, i) && e.ret(i) !== 0,
+  },
+  {
+    filter: 'H_PTEG_FULL',
+    label: 'H_PTEG_FULL',
+    description: 'an H_ENTER finds its PTEG (or exact slot) full',
+    default: false,
+    test: (e, i) => emulated(e, i) && e.ret(i) === H_PTEG_FULL,
+  },
+  {
+    filter: 'H_NOT_FOUND',
+    label: 'H_NOT_FOUND',
+    description: 'an hcall returns H_NOT_FOUND',
+    default: false,
+    test: (e, i) => emulated(e, i) && e.ret(i) === H_NOT_FOUND,
+  },
+  {
+    filter: 'divergence',
+    label: 'Divergence',
+    description: 'the emulation differs from the recorded result',
+    default: true,
+    test: (e, i) => (e.flags(i) & F.DIVERGED) !== 0,
+  },
+  {
+    filter: 'made-cacheable',
+    label: 'Made cacheable',
+    description: "H_ENTER silently made a non-cacheable RAM mapping cacheable (the seed's fix-up)",
+    default: false,
+    test: (e, i) => (e.flags(i) & F.MADE_CACHEABLE) !== 0,
+  },
 ];
 
 export function exceptionFilters(): DebugProtocol.ExceptionBreakpointsFilter[] {
-  return FILTERS.map((f) => ({ filter: f.filter, label: f.label, description: f.description, default: f.default, supportsCondition: true, conditionDescription: 'e.g. ptel.I && slot.io' }));
+  return FILTERS.map((f) => ({
+    filter: f.filter,
+    label: f.label,
+    description: f.description,
+    default: f.default,
+    supportsCondition: true,
+    conditionDescription: 'e.g. ptel.I && slot.io',
+  }));
 }
 
 function parseHit(s: string): (n: number) => boolean {
@@ -131,7 +174,13 @@ export class Breakpoints {
   setExceptions(list: { filter: string; condition?: string }[]): void {
     const merged = [...list];
     for (const f of this.launchFilters) if (!merged.some((x) => x.filter === f)) merged.push({ filter: f });
-    this.exceptions = merged.map((x) => ({ id: this.newId(), kind: 'exception' as const, filter: x.filter, label: x.filter, guard: makeGuard(x.condition) }));
+    this.exceptions = merged.map((x) => ({
+      id: this.newId(),
+      kind: 'exception' as const,
+      filter: x.filter,
+      label: x.filter,
+      guard: makeGuard(x.condition),
+    }));
   }
 
   /**

@@ -20,8 +20,41 @@ export const NAMES_HELP = `names: hcall, line, index, vcpu; arguments by name (f
 const WORD_OF: Record<string, WordKind> = { pteh: 'v', avpn: 'v', ptel: 'r' };
 const SLOT_FIELDS = ['id', 'io', 'base_gfn', 'npages', 'hva', 'flags', 'index', 'gfn'];
 const SLOT_PHYS_EXTRA = ['pfn', 'io', 'value'];
-const SIMPLE = ['hcall', 'line', 'index', 'vcpu', 'psize', 'ret', 'recorded', 'diverged', 'made_cacheable', 'virtual_mode', 'emulated', 'hpt_index', 'page_size', 'hpt_order', 'arch206', 'slot', 'slot_phys'];
-const ARGS = ['flags', 'pte_index', 'pteh', 'ptel', 'avpn', 'w0', 'w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', ...GENERIC_ARGS];
+const SIMPLE = [
+  'hcall',
+  'line',
+  'index',
+  'vcpu',
+  'psize',
+  'ret',
+  'recorded',
+  'diverged',
+  'made_cacheable',
+  'virtual_mode',
+  'emulated',
+  'hpt_index',
+  'page_size',
+  'hpt_order',
+  'arch206',
+  'slot',
+  'slot_phys',
+];
+const ARGS = [
+  'flags',
+  'pte_index',
+  'pteh',
+  'ptel',
+  'avpn',
+  'w0',
+  'w1',
+  'w2',
+  'w3',
+  'w4',
+  'w5',
+  'w6',
+  'w7',
+  ...GENERIC_ARGS,
+];
 
 /** Why a dotted name can never resolve, or undefined when it is known (checked when a breakpoint is set). */
 export function unknownName(path: readonly string[]): string | undefined {
@@ -29,9 +62,16 @@ export function unknownName(path: readonly string[]): string | undefined {
   const bad = `unknown name ${path.join('.')}`;
   if (rest.length) return bad;
   if (field === undefined) return SIMPLE.includes(root) || ARGS.includes(root) ? undefined : bad;
-  if (WORD_OF[root]) return fieldNames(WORD_OF[root]).includes(field) ? undefined : `${root} has no field ${field}; it has ${fieldNames(WORD_OF[root]).join(', ')}`;
-  if (root === 'slot') return SLOT_FIELDS.includes(field) ? undefined : `slot has no field ${field}; it has ${SLOT_FIELDS.join(', ')}`;
-  if (root === 'slot_phys') return fieldNames('slot_phys').concat(SLOT_PHYS_EXTRA).includes(field) ? undefined : `slot_phys has no field ${field}`;
+  if (WORD_OF[root])
+    return fieldNames(WORD_OF[root]).includes(field)
+      ? undefined
+      : `${root} has no field ${field}; it has ${fieldNames(WORD_OF[root]).join(', ')}`;
+  if (root === 'slot')
+    return SLOT_FIELDS.includes(field) ? undefined : `slot has no field ${field}; it has ${SLOT_FIELDS.join(', ')}`;
+  if (root === 'slot_phys')
+    return fieldNames('slot_phys').concat(SLOT_PHYS_EXTRA).includes(field)
+      ? undefined
+      : `slot_phys has no field ${field}`;
   if (root === 'out') return GENERIC_ARGS.includes(field) ? undefined : `out has r4..r11`;
   if (root === 'hpte') return ['v', 'r', 'guest_r'].includes(field) ? undefined : 'hpte has v, r, guest_r';
   return bad;

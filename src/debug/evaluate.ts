@@ -22,7 +22,14 @@ export const REPL_HELP = `commands:
 anything else is an expression, e.g. ptel.WIMG, slot.io, ret == H_PARAMETER
 ${NAMES_HELP}`;
 
-const KIND_OF_NAME: Record<string, WordKind> = { pteh: 'v', avpn: 'v', v: 'v', ptel: 'r', r: 'r', slot_phys: 'slot_phys' };
+const KIND_OF_NAME: Record<string, WordKind> = {
+  pteh: 'v',
+  avpn: 'v',
+  v: 'v',
+  ptel: 'r',
+  r: 'r',
+  slot_phys: 'slot_phys',
+};
 
 function toHiLo(v: bigint): { hi: number; lo: number } {
   const x = v & ((1n << 64n) - 1n);
@@ -33,11 +40,15 @@ function toHiLo(v: bigint): { hi: number; lo: number } {
 export function decodeNode(name: string, hi: number, lo: number, ctx: DecodeContext, kind?: WordKind): VNode {
   if (kind) return wordNode(name, hi, lo, kind, ctx, undefined);
   const w = u64(hi, lo);
-  return group(name, `${hexOf(hi, lo)} = ${Number(BigInt(hi) * 4294967296n + BigInt(lo)) <= Number.MAX_SAFE_INTEGER ? hi * 4294967296 + lo : '(64-bit)'} — as v: ${summarizeV(w, undefined, ctx)} · as r: ${summarizeR(w)}`, () => [
-    wordNode('as v (pteh)', hi, lo, 'v', ctx),
-    wordNode('as r (ptel)', hi, lo, 'r', ctx),
-    wordNode('as slot_phys', hi, lo, 'slot_phys', ctx),
-  ]);
+  return group(
+    name,
+    `${hexOf(hi, lo)} = ${Number(BigInt(hi) * 4294967296n + BigInt(lo)) <= Number.MAX_SAFE_INTEGER ? hi * 4294967296 + lo : '(64-bit)'} — as v: ${summarizeV(w, undefined, ctx)} · as r: ${summarizeR(w)}`,
+    () => [
+      wordNode('as v (pteh)', hi, lo, 'v', ctx),
+      wordNode('as r (ptel)', hi, lo, 'r', ctx),
+      wordNode('as slot_phys', hi, lo, 'slot_phys', ctx),
+    ],
+  );
 }
 
 /** The result of an expression: decoded children when it names an HPTE word or slot_phys entry. */
@@ -48,13 +59,22 @@ export function valueNode(src: string, v: Value, ctx: DecodeContext): VNode {
   return wordNode(src, hi, lo, kind, ctx, src.trim());
 }
 
-export type ReplCommand = { kind: 'find'; condition: string } | { kind: 'goto'; line: number } | { kind: 'node'; node: VNode } | { kind: 'text'; text: string };
+export type ReplCommand =
+  | { kind: 'find'; condition: string }
+  | { kind: 'goto'; line: number }
+  | { kind: 'node'; node: VNode }
+  | { kind: 'text'; text: string };
 
 /**
  * Parses and answers a console command or expression. `resolve` is the current hcall's names, or
  * null when nothing is loaded. Throws with a message for bad input.
  */
-export function evaluateText(expr: string, context: string | undefined, m: Machine | null, resolve: Resolver | null): ReplCommand {
+export function evaluateText(
+  expr: string,
+  context: string | undefined,
+  m: Machine | null,
+  resolve: Resolver | null,
+): ReplCommand {
   const text = expr.trim();
   const ctx: DecodeContext = m ? ctxOf(m) : { pageSize: 65536, arch206: true };
   if (context === 'repl') {
@@ -75,14 +95,23 @@ export function evaluateText(expr: string, context: string | undefined, m: Machi
         const v = parseU64(arg);
         if (!v || v.hi >= 0x200000) throw new Error('hpt INDEX: INDEX must be a number');
         const idx = v.hi * 4294967296 + v.lo;
-        if (idx >= m.hptEntries) throw new Error(`hpt: index ${hexn(idx)} is beyond the HPT (${hexn(m.hptEntries)} entries)`);
+        if (idx >= m.hptEntries)
+          throw new Error(`hpt: index ${hexn(idx)} is beyond the HPT (${hexn(m.hptEntries)} entries)`);
         return { kind: 'node', node: hptSlotNode(m, idx, `HPT[${hexn(idx)}]`) };
       }
       case 'memslot': {
         if (!m) throw new Error('no trace is loaded');
         const id = Number(arg);
         const s = Number.isInteger(id) && id >= 0 && id < 32 ? m.memslots[id] : null;
-        if (!s) throw new Error(`memslot ${arg}: no such slot now (slots: ${m.memslots.filter(Boolean).map((x) => x!.id).join(', ') || 'none'})`);
+        if (!s)
+          throw new Error(
+            `memslot ${arg}: no such slot now (slots: ${
+              m.memslots
+                .filter(Boolean)
+                .map((x) => x!.id)
+                .join(', ') || 'none'
+            })`,
+          );
         return { kind: 'node', node: memslotNode(m, s) };
       }
       case 'find':
@@ -101,7 +130,12 @@ export function evaluateText(expr: string, context: string | undefined, m: Machi
     if (kv) {
       const v = parseU64(kv[2]);
       if (!v) throw new Error(`not a number: ${kv[2]}`);
-      return { kind: 'node', node: KIND_OF_NAME[kv[1]] ? wordNode(kv[1], v.hi, v.lo, KIND_OF_NAME[kv[1]], ctx) : decodeNode(kv[1], v.hi, v.lo, ctx) };
+      return {
+        kind: 'node',
+        node: KIND_OF_NAME[kv[1]]
+          ? wordNode(kv[1], v.hi, v.lo, KIND_OF_NAME[kv[1]], ctx)
+          : decodeNode(kv[1], v.hi, v.lo, ctx),
+      };
     }
     const n = parseU64(text);
     if (n) return { kind: 'node', node: decodeNode(text, n.hi, n.lo, ctx) };

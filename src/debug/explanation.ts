@@ -58,8 +58,10 @@ export class Explanation {
     const c = this.current;
     const out: ExplainFrame[] = [{ fn: c.fn, line: this.lineOf(c.id, c.fn) }];
     const before = this.checks.slice(0, this.cursor);
-    if (c.fn === 'kvmppc_get_guest_page') out.push({ fn: 'kvmppc_virtmode_h_enter', line: this.lineOf('virt.get_page', 'kvmppc_virtmode_h_enter') });
-    else if (c.fn === 'kvmppc_h_enter' && before.some((x) => x.fn === 'kvmppc_virtmode_h_enter')) out.push({ fn: 'kvmppc_virtmode_h_enter', line: this.lineOf('virt.retry', 'kvmppc_virtmode_h_enter') });
+    if (c.fn === 'kvmppc_get_guest_page')
+      out.push({ fn: 'kvmppc_virtmode_h_enter', line: this.lineOf('virt.get_page', 'kvmppc_virtmode_h_enter') });
+    else if (c.fn === 'kvmppc_h_enter' && before.some((x) => x.fn === 'kvmppc_virtmode_h_enter'))
+      out.push({ fn: 'kvmppc_virtmode_h_enter', line: this.lineOf('virt.retry', 'kvmppc_virtmode_h_enter') });
     return out;
   }
 
@@ -67,12 +69,16 @@ export class Explanation {
   text(fn: HandlerFn): string {
     const cached = this.texts.get(fn);
     if (cached) return cached;
-    const lines = [`/* ${fn} (${FILES[fn]}, kernel ${this.kernel}) — ${this.hcallName} at trace line ${this.traceLine}; ✓ passed, ✗ failed, · not reached, ▶ decided */`];
+    const lines = [
+      `/* ${fn} (${FILES[fn]}, kernel ${this.kernel}) — ${this.hcallName} at trace line ${this.traceLine}; ✓ passed, ✗ failed, · not reached, ▶ decided */`,
+    ];
     for (const def of this.defs(fn)) {
       const evals = this.checks.filter((c) => c.id === def.id);
       const decides = this.deciding && this.deciding.id === def.id;
       const mark = decides ? '▶' : evals.length === 0 ? '·' : evals.some((c) => !c.ok) ? '✗' : '✓';
-      let note = evals.map((c, k) => (evals.length > 1 ? `pass ${k + 1}: ` : '') + c.detail + (c.note ? ` [${c.note}]` : '')).join(' | ');
+      let note = evals
+        .map((c, k) => (evals.length > 1 ? `pass ${k + 1}: ` : '') + c.detail + (c.note ? ` [${c.note}]` : ''))
+        .join(' | ');
       if (decides && this.deciding!.result) note += `  <== decides ${this.deciding!.result}`;
       lines.push(`${mark} ${def.code}${note ? '    // ' + note : ''}`);
     }

@@ -40,7 +40,30 @@ export function constantValue(name: string): bigint | undefined {
   return CONSTANTS.get(name);
 }
 
-const PUNCT = ['||', '&&', '==', '!=', '<=', '>=', '<<', '>>', '<', '>', '|', '^', '&', '+', '-', '*', '/', '%', '!', '~', '(', ')'];
+const PUNCT = [
+  '||',
+  '&&',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '<<',
+  '>>',
+  '<',
+  '>',
+  '|',
+  '^',
+  '&',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '!',
+  '~',
+  '(',
+  ')',
+];
 
 interface Tok {
   t: 'num' | 'id' | 'op' | 'end';
@@ -88,7 +111,18 @@ function numberOf(s: string): bigint {
 }
 
 // Binary operators by precedence level, loosest first (C's order).
-const LEVELS = [['||'], ['&&'], ['|'], ['^'], ['&'], ['==', '!='], ['<', '<=', '>', '>='], ['<<', '>>'], ['+', '-'], ['*', '/', '%']];
+const LEVELS = [
+  ['||'],
+  ['&&'],
+  ['|'],
+  ['^'],
+  ['&'],
+  ['==', '!='],
+  ['<', '<=', '>', '>='],
+  ['<<', '>>'],
+  ['+', '-'],
+  ['*', '/', '%'],
+];
 
 class Parser {
   private p = 0;
@@ -127,7 +161,9 @@ class Parser {
       if (c.s !== ')') throw new ExprError(`expected ")" at column ${c.at + 1}`);
       return n;
     }
-    throw new ExprError(t.t === 'end' ? 'the expression ends too early' : `unexpected ${JSON.stringify(t.s)} at column ${t.at + 1}`);
+    throw new ExprError(
+      t.t === 'end' ? 'the expression ends too early' : `unexpected ${JSON.stringify(t.s)} at column ${t.at + 1}`,
+    );
   }
 }
 
@@ -246,7 +282,11 @@ export function showValue(v: Value): string {
 }
 
 /** `{expr}` interpolation for logpoints; a bad expression shows its error in place. */
-export function interpolate(template: string, resolve: Resolver, show: (path: string, v: Value) => string = (_p, v) => showValue(v)): string {
+export function interpolate(
+  template: string,
+  resolve: Resolver,
+  show: (path: string, v: Value) => string = (_p, v) => showValue(v),
+): string {
   return template.replace(/\{([^{}]+)\}/g, (_m, src: string) => {
     try {
       return show(src.trim(), Expr.parse(src).evaluate(resolve));

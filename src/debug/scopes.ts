@@ -43,7 +43,16 @@ export function hcallScope(s: StopView): VNode[] {
       names.map((n, k) => {
         const hi = rec.argHi[k];
         const lo = rec.argLo[k];
-        if (WORD_ARGS[n]) return wordNode(n, hi, lo, WORD_ARGS[n], ctx, n, n === 'pteh' ? { hi: rec.argHi[3], lo: rec.argLo[3] } : undefined);
+        if (WORD_ARGS[n])
+          return wordNode(
+            n,
+            hi,
+            lo,
+            WORD_ARGS[n],
+            ctx,
+            n,
+            n === 'pteh' ? { hi: rec.argHi[3], lo: rec.argLo[3] } : undefined,
+          );
         if (n === 'flags') return flagsNode(rec, hi, lo);
         return leaf(n, hexOf(hi, lo), n);
       }),
@@ -54,7 +63,15 @@ export function hcallScope(s: StopView): VNode[] {
   } else {
     out.push(...resultNodes(s, rec));
   }
-  out.push(leaf('recorded', rec.recorded === null ? '(none)' : returnCodeName(rec.recorded) + rec.recordedRegs.map((r) => ` r${r.reg}=${hexOf(r.hi, r.lo)}`).join(''), 'recorded'));
+  out.push(
+    leaf(
+      'recorded',
+      rec.recorded === null
+        ? '(none)'
+        : returnCodeName(rec.recorded) + rec.recordedRegs.map((r) => ` r${r.reg}=${hexOf(r.hi, r.lo)}`).join(''),
+      'recorded',
+    ),
+  );
   return out;
 }
 
@@ -67,7 +84,9 @@ function flagsNode(rec: HcallRecord, hi: number, lo: number): VNode {
     name: 'flags',
     value: hexOf(hi, lo) + (set.length ? `  (${set.map((f) => f.name).join(' | ')})` : ''),
     evaluateName: 'flags',
-    children: set.length ? () => set.map((f) => leaf(f.name, f.doc + (f.hcalls.includes(rec.name) ? '' : ` (not used by ${rec.name})`))) : undefined,
+    children: set.length
+      ? () => set.map((f) => leaf(f.name, f.doc + (f.hcalls.includes(rec.name) ? '' : ` (not used by ${rec.name})`)))
+      : undefined,
   };
 }
 
@@ -85,8 +104,10 @@ function resultNodes(s: StopView, rec: HcallRecord): VNode[] {
         Array.from({ length: res.outCount }, (_x, k) => {
           const name = `r${k + 4}`;
           // H_READ returns (v, r) pairs; decode them as such.
-          if (rec.name === 'H_READ') return wordNode(name, res.outHi[k], res.outLo[k], k % 2 ? 'r' : 'v', ctx, `out.${name}`);
-          if (rec.name === 'H_REMOVE') return wordNode(name, res.outHi[k], res.outLo[k], k === 0 ? 'v' : 'r', ctx, `out.${name}`);
+          if (rec.name === 'H_READ')
+            return wordNode(name, res.outHi[k], res.outLo[k], k % 2 ? 'r' : 'v', ctx, `out.${name}`);
+          if (rec.name === 'H_REMOVE')
+            return wordNode(name, res.outHi[k], res.outLo[k], k === 0 ? 'v' : 'r', ctx, `out.${name}`);
           return leaf(name, hexOf(res.outHi[k], res.outLo[k]), `out.${name}`);
         }),
       ),
@@ -98,15 +119,28 @@ function resultNodes(s: StopView, rec: HcallRecord): VNode[] {
   }
   out.push(leaf('diverged', (fl & F.DIVERGED) !== 0, 'diverged'));
   if (fl & F.DIVERGED && res) out.push(leaf('divergence', divergenceDetails(rec, res).join('; ')));
-  if (fl & F.MADE_CACHEABLE) out.push(leaf('made cacheable', "true: the guest asked for a non-cacheable RAM mapping and got a cacheable one", 'made_cacheable'));
-  if (fl & F.VIRTUAL_MODE) out.push(leaf('virtual mode', 'true: the real-mode handler said H_TOO_HARD', 'virtual_mode'));
+  if (fl & F.MADE_CACHEABLE)
+    out.push(
+      leaf(
+        'made cacheable',
+        'true: the guest asked for a non-cacheable RAM mapping and got a cacheable one',
+        'made_cacheable',
+      ),
+    );
+  if (fl & F.VIRTUAL_MODE)
+    out.push(leaf('virtual mode', 'true: the real-mode handler said H_TOO_HARD', 'virtual_mode'));
   return out;
 }
 
 function vmaNode(name: string, v: Vma | null): VNode {
   if (!v) return leaf(name, '(no mapping)');
   const cache = CACHE_MODES.find((c) => c.bits === v.cache)?.name ?? hexn(v.cache);
-  const what = v.type === 'anon' ? `anon ${sizeName(v.pageSize)} pages pfn ${hexn(v.pfn)}` : v.type === 'pfnmap' ? `pfnmap pgoff ${hexn(v.pgoff)} cache=${cache}` : 'other';
+  const what =
+    v.type === 'anon'
+      ? `anon ${sizeName(v.pageSize)} pages pfn ${hexn(v.pfn)}`
+      : v.type === 'pfnmap'
+        ? `pfnmap pgoff ${hexn(v.pgoff)} cache=${cache}`
+        : 'other';
   return group(name, `${hexn(v.start)}-${hexn(v.end)} ${what}`, () => {
     const k = [leaf('start', hexn(v.start)), leaf('end', hexn(v.end)), leaf('type', v.type), leaf('line', v.line)];
     if (v.type === 'anon') k.push(leaf('page size', sizeName(v.pageSize)), leaf('pfn', hexn(v.pfn)));
@@ -132,7 +166,9 @@ export function slotPhysNode(m: Machine, s: Memslot, index: number, name = `[${h
 
 export function memslotNode(m: Machine, s: Memslot, name = `memslot ${s.id}`): VNode {
   const gpa = s.baseGfn * m.pageSize;
-  return group(name, `gpa ${hexn(gpa)}-${hexn(gpa + s.npages * m.pageSize)} hva ${hexn(s.userspaceAddr)}`, () => memslotChildren(m, s));
+  return group(name, `gpa ${hexn(gpa)}-${hexn(gpa + s.npages * m.pageSize)} hva ${hexn(s.userspaceAddr)}`, () =>
+    memslotChildren(m, s),
+  );
 }
 
 export function memslotChildren(m: Machine, s: Memslot): VNode[] {
@@ -149,7 +185,10 @@ export function memslotChildren(m: Machine, s: Memslot): VNode[] {
     {
       name: 'slot_phys',
       value: `${s.npages} entries, ${s.physp.nonZeroCount} instantiated`,
-      indexed: { count: s.npages, get: (start, count) => Array.from({ length: count }, (_x, k) => slotPhysNode(m, s, start + k)) },
+      indexed: {
+        count: s.npages,
+        get: (start, count) => Array.from({ length: count }, (_x, k) => slotPhysNode(m, s, start + k)),
+      },
     },
   ];
 }
@@ -171,7 +210,9 @@ export function slotPhysScope(s: StopView): VNode[] {
   const lo = slot.physp.get(idx, 1);
   const entry = slotPhysNode(m, slot, idx, `slot_phys[${id}][${hexn(idx)}]`);
   const pfn = hi * 2 ** (32 - m.pageShift) + Math.floor(lo / m.pageSize);
-  const flags = [lo & 0x80 ? 'GOT_PAGE' : '', lo & 0x20 ? 'NO_CACHE' : '', lo & 0x40 ? 'WRITETHRU' : ''].filter(Boolean);
+  const flags = [lo & 0x80 ? 'GOT_PAGE' : '', lo & 0x20 ? 'NO_CACHE' : '', lo & 0x40 ? 'WRITETHRU' : ''].filter(
+    Boolean,
+  );
   return [
     entry,
     leaf('gfn', hexn(slot.baseGfn + idx), 'slot.gfn'),
@@ -186,7 +227,9 @@ export function hptSlotNode(m: Machine, index: number, name = `[${hexn(index)}]`
   const w = [0, 1, 2, 3, 4, 5].map((k) => m.hptWord(index, k));
   const ctx = ctxOf(m);
   const valid = (w[1] & V.VALID) !== 0;
-  const value = w.every((x) => x === 0) ? 'empty' : `${valid ? 'valid' : 'invalid'} v ${hexOf(w[0], w[1])} r ${hexOf(w[2], w[3])}`;
+  const value = w.every((x) => x === 0)
+    ? 'empty'
+    : `${valid ? 'valid' : 'invalid'} v ${hexOf(w[0], w[1])} r ${hexOf(w[2], w[3])}`;
   return {
     name,
     value,
@@ -235,16 +278,34 @@ export function machineScope(s: StopView): VNode[] {
   const m = e.m;
   const through = s.executed ? s.pos : s.pos - 1;
   return [
-    leaf('cpu', `${CPUS.find((c) => c.arch206 === m.arch206)?.name ?? '?'}${m.arch206 ? ' (CPU_FTR_ARCH_206)' : ''}`, 'arch206'),
+    leaf(
+      'cpu',
+      `${CPUS.find((c) => c.arch206 === m.arch206)?.name ?? '?'}${m.arch206 ? ' (CPU_FTR_ARCH_206)' : ''}`,
+      'arch206',
+    ),
     leaf('kernel', `${m.kernel}${m.kernel === 'io' ? ' (with the seed commit)' : ' (before the seed commit)'}`),
     leaf('host page size', sizeName(m.pageSize), 'page_size'),
     leaf('HPT size', `order ${m.hptOrder}: ${sizeName(2 ** m.hptOrder)}, ${hexn(m.hptEntries)} entries`, 'hpt_order'),
     leaf('valid HPTEs', m.validHptes),
-    leaf('position', `record ${s.pos} (line ${s.pos >= 0 ? e.line(s.pos) : 0}); ${e.hcallCount} hcalls read so far${e.complete ? ' (whole trace)' : ''}`),
-    group('results so far', 'counters by result', () => [...resultCounts(e, through).entries()].map(([k, v]) => leaf(k, v))),
-    group('memslots', `${m.memslots.filter(Boolean).length} slots`, () => m.memslots.filter((x): x is Memslot => !!x).map((x) => memslotNode(m, x))),
+    leaf(
+      'position',
+      `record ${s.pos} (line ${s.pos >= 0 ? e.line(s.pos) : 0}); ${e.hcallCount} hcalls read so far${e.complete ? ' (whole trace)' : ''}`,
+    ),
+    group('results so far', 'counters by result', () =>
+      [...resultCounts(e, through).entries()].map(([k, v]) => leaf(k, v)),
+    ),
+    group('memslots', `${m.memslots.filter(Boolean).length} slots`, () =>
+      m.memslots.filter((x): x is Memslot => !!x).map((x) => memslotNode(m, x)),
+    ),
     group('vmas', `${m.vmas.length} mappings`, () => m.vmas.map((v, k) => vmaNode(`[${k}]`, v))),
-    { name: 'HPT entries', value: `${hexn(m.hptEntries)} entries (paged)`, indexed: { count: m.hptEntries, get: (start, count) => Array.from({ length: count }, (_x, k) => hptSlotNode(m, start + k)) } },
+    {
+      name: 'HPT entries',
+      value: `${hexn(m.hptEntries)} entries (paged)`,
+      indexed: {
+        count: m.hptEntries,
+        get: (start, count) => Array.from({ length: count }, (_x, k) => hptSlotNode(m, start + k)),
+      },
+    },
     leaf('debugger memory', `${(e.bytes / 1048576).toFixed(1)} MB for ${e.count} records`),
   ];
 }

@@ -103,7 +103,9 @@ export class HptraceDebugSession extends LoggingDebugSession {
   private sources = new Map<number, { expl: Explanation; fn: string }>();
   private nextSource = 1;
   private readonly bps = new Breakpoints();
-  private clientFilters: { filter: string; condition?: string }[] = FILTERS.filter((f) => f.default).map((f) => ({ filter: f.filter }));
+  private clientFilters: { filter: string; condition?: string }[] = FILTERS.filter((f) => f.default).map((f) => ({
+    filter: f.filter,
+  }));
   private running = false;
   private pauseRequested = false;
   private cancelRequested = false;
@@ -141,7 +143,11 @@ export class HptraceDebugSession extends LoggingDebugSession {
 
   private fail(response: DebugProtocol.Response, err: unknown): void {
     const msg = err instanceof Error ? err.message : String(err);
-    this.sendErrorResponse(response, { id: 1000, format: msg.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')), showUser: response.command === 'launch' || response.command === 'restart' });
+    this.sendErrorResponse(response, {
+      id: 1000,
+      format: msg.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')),
+      showUser: response.command === 'launch' || response.command === 'restart',
+    });
   }
 
   private engine(): Engine {
@@ -176,7 +182,10 @@ export class HptraceDebugSession extends LoggingDebugSession {
 
   // ---- initialize / launch ---------------------------------------------------------------
 
-  protected override initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
+  protected override initializeRequest(
+    response: DebugProtocol.InitializeResponse,
+    args: DebugProtocol.InitializeRequestArguments,
+  ): void {
     this.supportsProgress = !!args.supportsProgressReporting;
     response.body = {
       supportsConfigurationDoneRequest: true,
@@ -222,12 +231,18 @@ export class HptraceDebugSession extends LoggingDebugSession {
 
   /** Opens the trace and reads ahead a little; a malformed trace throws its positioned error. */
   private open(args: LaunchArgs): void {
-    if (!args || typeof args.trace !== 'string' || !args.trace) throw new Error('launch: "trace" (the path of an .hptrace file) is required');
+    if (!args || typeof args.trace !== 'string' || !args.trace)
+      throw new Error('launch: "trace" (the path of an .hptrace file) is required');
     const kernel = (args.kernel ?? 'io') as KernelVariant;
-    if (!KERNEL_VARIANTS.includes(kernel)) throw new Error(`launch: "kernel" must be one of ${KERNEL_VARIANTS.join(', ')}`);
+    if (!KERNEL_VARIANTS.includes(kernel))
+      throw new Error(`launch: "kernel" must be one of ${KERNEL_VARIANTS.join(', ')}`);
     const file = path.resolve(args.trace);
     if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) throw new Error(`launch: cannot open trace ${file}`);
-    for (const f of args.breakOn ?? []) if (!FILTERS.some((x) => x.filter === f)) throw new Error(`launch: unknown breakOn filter ${JSON.stringify(f)}; expected ${FILTERS.map((x) => x.filter).join(', ')}`);
+    for (const f of args.breakOn ?? [])
+      if (!FILTERS.some((x) => x.filter === f))
+        throw new Error(
+          `launch: unknown breakOn filter ${JSON.stringify(f)}; expected ${FILTERS.map((x) => x.filter).join(', ')}`,
+        );
     this.e?.close();
     this.e = null;
     const e = new Engine(file, kernel);
@@ -270,10 +285,16 @@ export class HptraceDebugSession extends LoggingDebugSession {
       void this.run({ dir: 1 });
       return;
     }
-    this.report({ reason: 'entry', description: `Stopped on entry: before the first hcall (line ${e.line(first)}) executes` });
+    this.report({
+      reason: 'entry',
+      description: `Stopped on entry: before the first hcall (line ${e.line(first)}) executes`,
+    });
   }
 
-  protected override restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): void {
+  protected override restartRequest(
+    response: DebugProtocol.RestartResponse,
+    args: DebugProtocol.RestartArguments,
+  ): void {
     this.guard(response, () => {
       if (this.running) this.cancelRequested = true;
       const a = (args.arguments as LaunchArgs | undefined) ?? this.launchArgs;
@@ -331,7 +352,10 @@ export class HptraceDebugSession extends LoggingDebugSession {
     this.pos = first;
     this.executed = false;
     this.expl = null;
-    this.report({ reason: 'entry', description: `${description}: before the first hcall (line ${e.line(first)}) executes` });
+    this.report({
+      reason: 'entry',
+      description: `${description}: before the first hcall (line ${e.line(first)}) executes`,
+    });
   }
 
   private reportTraceError(): void {
@@ -346,7 +370,12 @@ export class HptraceDebugSession extends LoggingDebugSession {
       reason: 'exception',
       description: `Malformed trace: ${err.message}`,
       text: err.message,
-      exception: { exceptionId: 'malformed-trace', description: err.message, breakMode: 'always', details: { message: err.message, typeName: 'TraceError' } },
+      exception: {
+        exceptionId: 'malformed-trace',
+        description: err.message,
+        breakMode: 'always',
+        details: { message: err.message, typeName: 'TraceError' },
+      },
     };
     if (last >= 0) this.stopAt(last, info);
     else this.report(info);
@@ -363,7 +392,10 @@ export class HptraceDebugSession extends LoggingDebugSession {
       case 'line':
         return { reason: 'breakpoint', description: `Breakpoint: ${at} returned ${retName}` };
       case 'function':
-        return { reason: 'function breakpoint', description: `Function breakpoint ${bp.label}: line ${rec.line} returned ${retName}` };
+        return {
+          reason: 'function breakpoint',
+          description: `Function breakpoint ${bp.label}: line ${rec.line} returned ${retName}`,
+        };
       case 'data': {
         const w = bp.watch!;
         const what = w.kind === 'hpt' ? `HPT[${hexn(w.index)}]` : `slot_phys[${w.slot}][${hexn(w.index)}]`;
@@ -373,11 +405,15 @@ export class HptraceDebugSession extends LoggingDebugSession {
         const res = e.explain(k);
         const c = res?.checks ? decidingCheck(res.checks.checks, res.ret === 0) : undefined;
         let why: string;
-        if (bp.filter === 'divergence') why = `diverged from the recording: ${res ? divergenceDetails(rec, res).join('; ') : ''}`;
-        else if (bp.filter === 'made-cacheable') why = `made cacheable: ${res?.checks?.checks.find((x) => x.note)?.detail ?? ''}`;
+        if (bp.filter === 'divergence')
+          why = `diverged from the recording: ${res ? divergenceDetails(rec, res).join('; ') : ''}`;
+        else if (bp.filter === 'made-cacheable')
+          why = `made cacheable: ${res?.checks?.checks.find((x) => x.note)?.detail ?? ''}`;
         else why = `${retName}: ${c?.detail ?? ''}`;
         const description = why;
-        const stack = res?.checks?.checks.map((x) => `${x.ok ? '✓' : '✗'} ${x.fn}: ${x.detail}${x.result ? ' → ' + x.result : ''}`).join('\n');
+        const stack = res?.checks?.checks
+          .map((x) => `${x.ok ? '✓' : '✗'} ${x.fn}: ${x.detail}${x.result ? ' → ' + x.result : ''}`)
+          .join('\n');
         return {
           reason: 'exception',
           description,
@@ -416,7 +452,10 @@ export class HptraceDebugSession extends LoggingDebugSession {
         try {
           ok = g.condition.test(names());
         } catch (err) {
-          this.output(`breakpoint condition ${JSON.stringify(g.condition.source)} at line ${e.line(k)}: ${(err as Error).message}`, 'stderr');
+          this.output(
+            `breakpoint condition ${JSON.stringify(g.condition.source)} at line ${e.line(k)}: ${(err as Error).message}`,
+            'stderr',
+          );
           ok = true;
         }
         if (!ok) continue;
@@ -481,7 +520,10 @@ export class HptraceDebugSession extends LoggingDebugSession {
                 return 'error';
               }
               if (lastHcall < 0) lastHcall = e.prevHcall(e.count);
-              this.stopAt(lastHcall, { reason: 'step', description: `End of trace: the last hcall (line ${e.line(lastHcall)}) has run` });
+              this.stopAt(lastHcall, {
+                reason: 'step',
+                description: `End of trace: the last hcall (line ${e.line(lastHcall)}) has run`,
+              });
               return 'end';
             }
           } else if (next < 0) {
@@ -507,15 +549,26 @@ export class HptraceDebugSession extends LoggingDebugSession {
         }
         const elapsed = performance.now() - t0;
         if (this.supportsProgress && elapsed > PROGRESS_AFTER_MS) {
-          const pct = opts.dir > 0 ? (k < e.count - 1 ? (100 * k) / Math.max(1, e.count) : (100 * e.bytesRead) / Math.max(1, e.fileSize)) : (100 * (startK - k)) / Math.max(1, startK);
+          const pct =
+            opts.dir > 0
+              ? k < e.count - 1
+                ? (100 * k) / Math.max(1, e.count)
+                : (100 * e.bytesRead) / Math.max(1, e.fileSize)
+              : (100 * (startK - k)) / Math.max(1, startK);
           const msg = `line ${e.line(Math.max(k, 0))}${opts.dir < 0 ? ' (backwards)' : ''}`;
-          progressId = this.progress(progressId, opts.dir > 0 ? 'Replaying the trace' : 'Replaying the trace backwards', msg, pct);
+          progressId = this.progress(
+            progressId,
+            opts.dir > 0 ? 'Replaying the trace' : 'Replaying the trace backwards',
+            msg,
+            pct,
+          );
         }
         await new Promise((r) => setImmediate(r));
         if (!this.e || this.e !== e) throw new Cancelled();
         if (this.pauseRequested || this.cancelRequested) {
           const why = this.cancelRequested ? 'Cancelled' : 'Paused';
-          if (lastHcall >= 0) this.stopAt(lastHcall, { reason: 'pause', description: `${why} at line ${e.line(lastHcall)}` });
+          if (lastHcall >= 0)
+            this.stopAt(lastHcall, { reason: 'pause', description: `${why} at line ${e.line(lastHcall)}` });
           else this.stopAtEntry(why);
           return why.toLowerCase();
         }
@@ -523,7 +576,8 @@ export class HptraceDebugSession extends LoggingDebugSession {
     } catch (err) {
       if (err instanceof Cancelled) return 'cancelled';
       this.output(`hptrace: internal error while running: ${(err as Error).stack ?? err}`, 'stderr');
-      if (this.e === e && lastHcall >= 0) this.stopAt(lastHcall, { reason: 'exception', description: `internal error: ${(err as Error).message}` });
+      if (this.e === e && lastHcall >= 0)
+        this.stopAt(lastHcall, { reason: 'exception', description: `internal error: ${(err as Error).message}` });
       return 'error';
     } finally {
       this.running = false;
@@ -590,7 +644,8 @@ export class HptraceDebugSession extends LoggingDebugSession {
       const e = this.idle();
       this.sendResponse(response);
       if (this.expl) return this.moveInExplanation(1);
-      if (this.pos < 0 || !(e.flags(this.pos) & F.EMULATED)) return this.report({ reason: 'step', description: 'Nothing to step into: this hcall is not emulated' });
+      if (this.pos < 0 || !(e.flags(this.pos) & F.EMULATED))
+        return this.report({ reason: 'step', description: 'Nothing to step into: this hcall is not emulated' });
       const res = e.explain(this.pos)!;
       const rec = e.hcall(this.pos)!;
       this.expl = new Explanation(this.pos, rec.line, rec.name, res, e.kernel);
@@ -679,7 +734,8 @@ export class HptraceDebugSession extends LoggingDebugSession {
         }
         await new Promise((r) => setImmediate(r));
         if (this.e !== e) throw new Error('the session was restarted');
-        if (this.cancelRequested || this.pauseRequested) throw new Error(`cancelled: the trace has been read up to line ${e.lastLine}`);
+        if (this.cancelRequested || this.pauseRequested)
+          throw new Error(`cancelled: the trace has been read up to line ${e.lastLine}`);
       }
     } finally {
       this.running = false;
@@ -687,11 +743,16 @@ export class HptraceDebugSession extends LoggingDebugSession {
     }
   }
 
-  protected override gotoTargetsRequest(response: DebugProtocol.GotoTargetsResponse, args: DebugProtocol.GotoTargetsArguments): void {
+  protected override gotoTargetsRequest(
+    response: DebugProtocol.GotoTargetsResponse,
+    args: DebugProtocol.GotoTargetsArguments,
+  ): void {
     this.guard(response, async () => {
       const e = this.idle();
       const k = await this.recordForLine(args.line);
-      response.body = { targets: k < 0 ? [] : [{ id: k + 1, label: `line ${e.line(k)}: ${e.hcall(k)!.name}`, line: e.line(k) }] };
+      response.body = {
+        targets: k < 0 ? [] : [{ id: k + 1, label: `line ${e.line(k)}: ${e.hcall(k)!.name}`, line: e.line(k) }],
+      };
       this.sendResponse(response);
     });
   }
@@ -700,7 +761,8 @@ export class HptraceDebugSession extends LoggingDebugSession {
     this.guard(response, () => {
       const e = this.idle();
       const k = args.targetId - 1;
-      if (!Number.isInteger(k) || k < 0 || k >= e.count || !e.isHcall(k)) throw new Error(`goto: unknown target ${args.targetId}; ask gotoTargets for a line first`);
+      if (!Number.isInteger(k) || k < 0 || k >= e.count || !e.isHcall(k))
+        throw new Error(`goto: unknown target ${args.targetId}; ask gotoTargets for a line first`);
       this.sendResponse(response);
       this.stopAt(k, { reason: 'goto', description: `Jumped to line ${e.line(k)}: ${this.stepInfo(k).description}` });
     });
@@ -725,23 +787,38 @@ export class HptraceDebugSession extends LoggingDebugSession {
     return !!p && (!this.launchArgs || path.resolve(p) === path.resolve(this.launchArgs.trace));
   }
 
-  protected override breakpointLocationsRequest(response: DebugProtocol.BreakpointLocationsResponse, args: DebugProtocol.BreakpointLocationsArguments): void {
+  protected override breakpointLocationsRequest(
+    response: DebugProtocol.BreakpointLocationsResponse,
+    args: DebugProtocol.BreakpointLocationsArguments,
+  ): void {
     this.guard(response, () => {
       const p = args.source.path;
       const end = args.endLine ?? args.line;
-      const lines = Array.from({ length: Math.max(0, Math.min(end - args.line + 1, 100000)) }, (_x, k) => args.line + k);
+      const lines = Array.from(
+        { length: Math.max(0, Math.min(end - args.line + 1, 100000)) },
+        (_x, k) => args.line + k,
+      );
       const ok = p && this.isTrace(p) ? this.hcallLines(p, lines) : new Set<number>();
       response.body = { breakpoints: [...ok].sort((a, b) => a - b).map((line) => ({ line })) };
       this.sendResponse(response);
     });
   }
 
-  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+  protected override setBreakPointsRequest(
+    response: DebugProtocol.SetBreakpointsResponse,
+    args: DebugProtocol.SetBreakpointsArguments,
+  ): void {
     this.guard(response, () => {
       const p = args.source.path;
       const asked = args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }) as DebugProtocol.SourceBreakpoint);
       const trace = this.isTrace(p);
-      const ok = p && trace ? this.hcallLines(p, asked.map((b) => b.line)) : new Set<number>();
+      const ok =
+        p && trace
+          ? this.hcallLines(
+              p,
+              asked.map((b) => b.line),
+            )
+          : new Set<number>();
       this.bps.lines = new Map();
       const result: DebugProtocol.Breakpoint[] = asked.map((b) => {
         const id = this.bps.newId();
@@ -765,7 +842,10 @@ export class HptraceDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+  protected override setFunctionBreakPointsRequest(
+    response: DebugProtocol.SetFunctionBreakpointsResponse,
+    args: DebugProtocol.SetFunctionBreakpointsArguments,
+  ): void {
     this.guard(response, () => {
       this.bps.functions = [];
       response.body = {
@@ -773,7 +853,13 @@ export class HptraceDebugSession extends LoggingDebugSession {
           const id = this.bps.newId();
           try {
             const n = Breakpoints.hcallOf(b.name);
-            this.bps.functions.push({ id, kind: 'function', guard: makeGuard(b.condition, b.hitCondition), label: Breakpoints.hcallLabel(n), hcall: n });
+            this.bps.functions.push({
+              id,
+              kind: 'function',
+              guard: makeGuard(b.condition, b.hitCondition),
+              label: Breakpoints.hcallLabel(n),
+              hcall: n,
+            });
             return { id, verified: true };
           } catch (err) {
             return { id, verified: false, message: (err as Error).message };
@@ -784,9 +870,15 @@ export class HptraceDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+  protected override setExceptionBreakPointsRequest(
+    response: DebugProtocol.SetExceptionBreakpointsResponse,
+    args: DebugProtocol.SetExceptionBreakpointsArguments,
+  ): void {
     this.guard(response, () => {
-      const list: { filter: string; condition?: string }[] = [...(args.filters ?? []).map((f) => ({ filter: f })), ...(args.filterOptions ?? []).map((o) => ({ filter: o.filterId, condition: o.condition }))];
+      const list: { filter: string; condition?: string }[] = [
+        ...(args.filters ?? []).map((f) => ({ filter: f })),
+        ...(args.filterOptions ?? []).map((o) => ({ filter: o.filterId, condition: o.condition })),
+      ];
       const results: DebugProtocol.Breakpoint[] = [];
       const good: { filter: string; condition?: string }[] = [];
       for (const x of list) {
@@ -809,19 +901,33 @@ export class HptraceDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+  protected override dataBreakpointInfoRequest(
+    response: DebugProtocol.DataBreakpointInfoResponse,
+    args: DebugProtocol.DataBreakpointInfoArguments,
+  ): void {
     this.guard(response, () => {
       let found: { dataId: string; description: string } | undefined;
       if (args.variablesReference) found = this.vars.dataIdOf(args.variablesReference, args.name);
       else found = dataIdOfExpression(args.name);
       response.body = found
-        ? { dataId: found.dataId, description: `${found.description} changes`, accessTypes: ['write'], canPersist: true }
-        : { dataId: null, description: `${args.name} cannot be watched: data breakpoints go on an HPT slot or a slot_phys entry (e.g. hpt[0x100], slot_phys[0][0x10])` };
+        ? {
+            dataId: found.dataId,
+            description: `${found.description} changes`,
+            accessTypes: ['write'],
+            canPersist: true,
+          }
+        : {
+            dataId: null,
+            description: `${args.name} cannot be watched: data breakpoints go on an HPT slot or a slot_phys entry (e.g. hpt[0x100], slot_phys[0][0x10])`,
+          };
       this.sendResponse(response);
     });
   }
 
-  protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+  protected override setDataBreakpointsRequest(
+    response: DebugProtocol.SetDataBreakpointsResponse,
+    args: DebugProtocol.SetDataBreakpointsArguments,
+  ): void {
     this.guard(response, () => {
       this.bps.data = [];
       response.body = {
@@ -831,8 +937,12 @@ export class HptraceDebugSession extends LoggingDebugSession {
           if (!m) return { id, verified: false, message: `unknown data id ${b.dataId}` };
           try {
             const guard = makeGuard(b.condition, b.hitCondition);
-            const watch = m.length === 2 ? { kind: 'hpt' as const, index: Number(m[1]) } : { kind: 'slot_phys' as const, slot: Number(m[1]), index: Number(m[2]) };
-            const label = watch.kind === 'hpt' ? `HPT[${hexn(watch.index)}]` : `slot_phys[${watch.slot}][${hexn(watch.index)}]`;
+            const watch =
+              m.length === 2
+                ? { kind: 'hpt' as const, index: Number(m[1]) }
+                : { kind: 'slot_phys' as const, slot: Number(m[1]), index: Number(m[2]) };
+            const label =
+              watch.kind === 'hpt' ? `HPT[${hexn(watch.index)}]` : `slot_phys[${watch.slot}][${hexn(watch.index)}]`;
             this.bps.data.push({ id, kind: 'data', guard, label, watch });
             return { id, verified: true, description: label };
           } catch (err) {
@@ -872,7 +982,10 @@ export class HptraceDebugSession extends LoggingDebugSession {
     return id;
   }
 
-  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+  protected override stackTraceRequest(
+    response: DebugProtocol.StackTraceResponse,
+    args: DebugProtocol.StackTraceArguments,
+  ): void {
     this.guard(response, () => {
       const e = this.idle();
       const frames: DebugProtocol.StackFrame[] = [];
@@ -881,24 +994,57 @@ export class HptraceDebugSession extends LoggingDebugSession {
         if (this.expl && this.pos >= 0) {
           for (const f of this.expl.frames()) {
             const ref = this.sourceRef(this.expl, f.fn);
-            const sf = new StackFrame(this.frameId({ record: this.pos, executed: true, explainFn: f.fn }), f.fn, new Source(`${f.fn}.c`, undefined, ref, 'hptrace explanation'), f.line, 1) as DebugProtocol.StackFrame;
+            const sf = new StackFrame(
+              this.frameId({ record: this.pos, executed: true, explainFn: f.fn }),
+              f.fn,
+              new Source(`${f.fn}.c`, undefined, ref, 'hptrace explanation'),
+              f.line,
+              1,
+            ) as DebugProtocol.StackFrame;
             frames.push(sf);
           }
         }
         if (this.pos >= 0) {
           const rec = e.hcall(this.pos)!;
           const r = e.ret(this.pos);
-          const name = this.executed ? `${rec.name} → ${r === RET_NONE ? 'not emulated' : returnCodeName(r)}` : `${rec.name} (not executed yet)`;
-          frames.push(new StackFrame(this.frameId({ record: this.pos, executed: this.executed }), name, this.traceSource(), rec.line, 1));
+          const name = this.executed
+            ? `${rec.name} → ${r === RET_NONE ? 'not emulated' : returnCodeName(r)}`
+            : `${rec.name} (not executed yet)`;
+          frames.push(
+            new StackFrame(
+              this.frameId({ record: this.pos, executed: this.executed }),
+              name,
+              this.traceSource(),
+              rec.line,
+              1,
+            ),
+          );
         } else {
-          frames.push(new StackFrame(this.frameId({ record: -1, executed: false }), 'no hcall', this.traceSource(), Math.max(1, e.lastLine), 1));
+          frames.push(
+            new StackFrame(
+              this.frameId({ record: -1, executed: false }),
+              'no hcall',
+              this.traceSource(),
+              Math.max(1, e.lastLine),
+              1,
+            ),
+          );
         }
       } else {
         // Another vcpu: its latest hcall at or before the current position.
         const vcpu = args.threadId - 1;
         let k = this.executed ? this.pos : this.pos - 1;
         while (k >= 0 && !(e.isHcall(k) && e.vcpu(k) === vcpu)) k--;
-        if (k >= 0) frames.push(new StackFrame(this.frameId({ record: k, executed: true }), `${e.hcall(k)!.name} (earlier, vcpu ${vcpu})`, this.traceSource(), e.line(k), 1));
+        if (k >= 0)
+          frames.push(
+            new StackFrame(
+              this.frameId({ record: k, executed: true }),
+              `${e.hcall(k)!.name} (earlier, vcpu ${vcpu})`,
+              this.traceSource(),
+              e.line(k),
+              1,
+            ),
+          );
         else frames.push(new StackFrame(this.frameId({ record: -1, executed: false }), `vcpu ${vcpu}: no hcall yet`));
       }
       const start = args.startFrame ?? 0;
@@ -930,25 +1076,39 @@ export class HptraceDebugSession extends LoggingDebugSession {
       const e = this.idle();
       const f = this.frames.get(args.frameId);
       if (!f) throw new Error(`unknown frameId ${args.frameId}`);
-      const view: StopView = { e, pos: f.record, executed: f.executed, full: () => (f.record === this.pos ? this.fullResult() : e.explain(f.record)) };
+      const view: StopView = {
+        e,
+        pos: f.record,
+        executed: f.executed,
+        full: () => (f.record === this.pos ? this.fullResult() : e.explain(f.record)),
+      };
       const scopes: DebugProtocol.Scope[] = [];
       const add = (name: string, build: () => VNode[], expensive = false, hint?: string) => {
-        const s = new Scope(name, this.vars.add({ name, value: '', children: build }), expensive) as DebugProtocol.Scope;
+        const s = new Scope(
+          name,
+          this.vars.add({ name, value: '', children: build }),
+          expensive,
+        ) as DebugProtocol.Scope;
         if (hint) s.presentationHint = hint as never;
         scopes.push(s);
       };
       if (f.explainFn && this.expl) {
         const x = this.expl;
         const c = x.current;
-        add('check', () => [
-          leaf('check', c.id),
-          leaf('function', c.fn),
-          leaf('outcome', c.ok ? 'passed' : 'failed'),
-          leaf('detail', c.detail),
-          ...(c.result ? [leaf('result', c.result)] : []),
-          ...(c.note ? [leaf('note', c.note)] : []),
-          leaf('deciding', x.deciding === c ? 'yes' : `no (deciding: ${x.deciding?.id ?? '-'})`),
-        ], false, 'locals');
+        add(
+          'check',
+          () => [
+            leaf('check', c.id),
+            leaf('function', c.fn),
+            leaf('outcome', c.ok ? 'passed' : 'failed'),
+            leaf('detail', c.detail),
+            ...(c.result ? [leaf('result', c.result)] : []),
+            ...(c.note ? [leaf('note', c.note)] : []),
+            leaf('deciding', x.deciding === c ? 'yes' : `no (deciding: ${x.deciding?.id ?? '-'})`),
+          ],
+          false,
+          'locals',
+        );
       }
       if (f.record >= 0) {
         add('hcall', () => hcallScope(view), false, 'arguments');
@@ -962,7 +1122,10 @@ export class HptraceDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+  protected override variablesRequest(
+    response: DebugProtocol.VariablesResponse,
+    args: DebugProtocol.VariablesArguments,
+  ): void {
     this.guard(response, () => {
       this.idle();
       response.body = { variables: this.vars.variables(args.variablesReference, args) };
@@ -970,7 +1133,10 @@ export class HptraceDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+  protected override evaluateRequest(
+    response: DebugProtocol.EvaluateResponse,
+    args: DebugProtocol.EvaluateArguments,
+  ): void {
     this.guard(response, async () => {
       if (this.running) throw new Error('the replay is running; pause it first');
       const cmd = evaluateText(args.expression, args.context, this.e?.m ?? null, this.resolver());
@@ -984,7 +1150,10 @@ export class HptraceDebugSession extends LoggingDebugSession {
         this.engine();
         const x = Expr.parse(cmd.condition);
         const where = await this.run({ dir: 1, find: x });
-        response.body = { result: where.startsWith('line') ? `found at ${where}` : `not found (${where})`, variablesReference: 0 };
+        response.body = {
+          result: where.startsWith('line') ? `found at ${where}` : `not found (${where})`,
+          variablesReference: 0,
+        };
       } else {
         const e = this.engine();
         const k = await this.recordForLine(cmd.line);
@@ -1033,7 +1202,9 @@ export class HptraceDebugSession extends LoggingDebugSession {
                 start: hexn(v.start),
                 end: hexn(v.end),
                 ...(v.type === 'anon' ? { pageSize: v.pageSize, pfn: hexn(v.pfn) } : {}),
-                ...(v.type === 'pfnmap' ? { pgoff: hexn(v.pgoff), cache: CACHE_MODES.find((c) => c.bits === v.cache)?.name ?? 'none' } : {}),
+                ...(v.type === 'pfnmap'
+                  ? { pgoff: hexn(v.pgoff), cache: CACHE_MODES.find((c) => c.bits === v.cache)?.name ?? 'none' }
+                  : {}),
                 line: v.line,
               }
             : null,
@@ -1046,14 +1217,19 @@ export class HptraceDebugSession extends LoggingDebugSession {
     return {
       record: this.pos,
       line: this.pos >= 0 ? e.line(this.pos) : 0,
-      hcall: rec ? { name: rec.name, ret: this.executed && r !== RET_NONE ? returnCodeName(r) : null, line: rec.line } : null,
+      hcall: rec
+        ? { name: rec.name, ret: this.executed && r !== RET_NONE ? returnCodeName(r) : null, line: rec.line }
+        : null,
       cpu: (CPUS.find((c) => c.arch206 === m.arch206)?.name ?? 'power7') as 'power7' | 'ppc970',
       kernel: m.kernel,
       pageSize: m.pageSize,
       hptOrder: m.hptOrder,
       validHptes: m.validHptes,
       memslots,
-      current: this.pos >= 0 ? { slot: e.slot(this.pos), physIndex: e.physIndex(this.pos), hptIndex: e.hptIndex(this.pos) } : { slot: -1, physIndex: -1, hptIndex: -1 },
+      current:
+        this.pos >= 0
+          ? { slot: e.slot(this.pos), physIndex: e.physIndex(this.pos), hptIndex: e.hptIndex(this.pos) }
+          : { slot: -1, physIndex: -1, hptIndex: -1 },
     };
   }
 
@@ -1069,7 +1245,9 @@ export class HptraceDebugSession extends LoggingDebugSession {
       entries: idx.map((i) => {
         const hi = s.physp.get(i, 0);
         const lo = s.physp.get(i, 1);
-        const flags = [lo & 0x80 ? 'GOT_PAGE' : '', lo & 0x20 ? 'NO_CACHE' : '', lo & 0x40 ? 'WRITETHRU' : ''].filter(Boolean);
+        const flags = [lo & 0x80 ? 'GOT_PAGE' : '', lo & 0x20 ? 'NO_CACHE' : '', lo & 0x40 ? 'WRITETHRU' : ''].filter(
+          Boolean,
+        );
         return {
           index: i,
           gfn: hexn(s.baseGfn + i),
@@ -1090,6 +1268,7 @@ export function dataIdOfExpression(name: string): { dataId: string; description:
   let m = /^\s*hpt\s*\[\s*(0x[0-9a-f]+|\d+)\s*\]\s*$/i.exec(name);
   if (m) return { dataId: `hpt:${num(m[1])}`, description: `HPT[${hexn(num(m[1]))}]` };
   m = /^\s*slot_phys\s*\[\s*(\d+)\s*\]\s*\[\s*(0x[0-9a-f]+|\d+)\s*\]\s*$/i.exec(name);
-  if (m) return { dataId: `slot_phys:${Number(m[1])}:${num(m[2])}`, description: `slot_phys[${m[1]}][${hexn(num(m[2]))}]` };
+  if (m)
+    return { dataId: `slot_phys:${Number(m[1])}:${num(m[2])}`, description: `slot_phys[${m[1]}][${hexn(num(m[2]))}]` };
   return undefined;
 }

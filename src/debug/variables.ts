@@ -60,7 +60,8 @@ export class VarStore {
     if (k.evaluateName) v.evaluateName = k.evaluateName;
     if (k.children || k.indexed) v.variablesReference = this.add(k);
     if (k.indexed) v.indexedVariables = k.indexed.count;
-    if (k.dataId) this.dataIds.set(`${parent}\u0000${k.name}`, { dataId: k.dataId, description: k.dataDescription ?? k.name });
+    if (k.dataId)
+      this.dataIds.set(`${parent}\u0000${k.name}`, { dataId: k.dataId, description: k.dataDescription ?? k.name });
     v.presentationHint = { attributes: ['readOnly'] };
     return v;
   }
@@ -79,9 +80,22 @@ export function group(name: string, value: string, children: () => VNode[]): VNo
 }
 
 /** A 64-bit word shown as hex, its decoded fields as children. */
-export function wordNode(name: string, hi: number, lo: number, kind: WordKind, ctx: DecodeContext, evaluateName?: string, pair?: { hi: number; lo: number }): VNode {
+export function wordNode(
+  name: string,
+  hi: number,
+  lo: number,
+  kind: WordKind,
+  ctx: DecodeContext,
+  evaluateName?: string,
+  pair?: { hi: number; lo: number },
+): VNode {
   const w = u64(hi, lo);
-  const summary = kind === 'v' ? summarizeV(w, pair ? u64(pair.hi, pair.lo) : undefined, ctx) : kind === 'r' ? summarizeR(w) : summarizeSlotPhys(w, ctx.pageSize);
+  const summary =
+    kind === 'v'
+      ? summarizeV(w, pair ? u64(pair.hi, pair.lo) : undefined, ctx)
+      : kind === 'r'
+        ? summarizeR(w)
+        : summarizeSlotPhys(w, ctx.pageSize);
   return {
     name,
     value: `${hexOf(hi, lo)}  (${summary})`,

@@ -3,11 +3,11 @@
  * machine state at the current stop, reveal the current record, copy view values, and break when a
  * slot_phys entry changes.
  */
+import { spawn } from 'child_process';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { WordKind } from '../core/bits';
 import { parseU64 } from '../core/u64';
-import { main as cliMain } from '../cli/main';
 import { startDebugging } from './debugSetup';
 import { decodeValueMarkdown } from './hoverText';
 import { SessionState } from './sessionState';
@@ -19,10 +19,15 @@ function traceUriOf(session: vscode.DebugSession | undefined): vscode.Uri | unde
   return typeof t === 'string' ? vscode.Uri.file(t) : undefined;
 }
 
-export function registerCommands(ctx: vscode.ExtensionContext, store: SessionState, output: vscode.OutputChannel): void {
+export function registerCommands(
+  ctx: vscode.ExtensionContext,
+  store: SessionState,
+  output: vscode.OutputChannel,
+): void {
   /** Data breakpoints this extension asked for, per session (setDataBreakpoints replaces the set). */
   const dataBps = new WeakMap<vscode.DebugSession, { dataId: string; accessType?: string }[]>();
-  const reg = (id: string, fn: (...args: never[]) => unknown) => ctx.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  const reg = (id: string, fn: (...args: never[]) => unknown) =>
+    ctx.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   reg('hptrace.debugTrace', (uri?: vscode.Uri) => startDebugging(uri instanceof vscode.Uri ? uri : undefined));
 
@@ -34,33 +39,64 @@ export function registerCommands(ctx: vscode.ExtensionContext, store: SessionSta
     }
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
     if (doc?.isDirty) await doc.save();
-    let text = '';
-    const io = { out: (s: string) => (text += s), err: (s: string) => (text += s) };
-    const code = cliMain(['replay', target.fsPath, '--kernel', settings().kernel], io);
+    // The packaged CLI runs as a child process: the extension host never blocks on a long replay,
+    // and the notification's Cancel ends the child.
+    const args = ['replay', target.fsPath, '--kernel', settings().kernel];
+    const cli = path.join(ctx.extensionPath, 'dist', 'cli.js');
+    const { text, code } = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `hptrace: replaying ${path.basename(target.fsPath)}`,
+        cancellable: true,
+      },
+      (_progress, token) =>
+        new Promise<{ text: string; code: number | null }>((resolve) => {
+          const child = spawn(process.execPath, [cli, ...args], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+          });
+          let out = '';
+          child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+          child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+          token.onCancellationRequested(() => child.kill());
+          child.on('error', (e) =>
+            resolve({ text: out + `hptrace: could not start the CLI: ${e.message}\n`, code: null }),
+          );
+          child.on('close', (c, signal) => resolve({ text: out + (signal ? `(cancelled)\n` : ''), code: c }));
+        }),
+    );
     output.clear();
-    output.appendLine(`$ hptrace replay ${path.basename(target.fsPath)} --kernel ${settings().kernel}   (exit ${code})`);
+    output.appendLine(
+      `$ hptrace replay ${path.basename(target.fsPath)} --kernel ${settings().kernel}   (exit ${code ?? 'cancelled'})`,
+    );
     output.append(text);
     output.show(true);
     return text;
   });
 
   reg('hptrace.decodeValue', async (value?: string, as?: WordKind | 'all') => {
-    const input = value ?? (await vscode.window.showInputBox({
-      title: 'hptrace: decode a 64-bit value',
-      prompt: 'An HPTE word (pteh/ptel) or a slot_phys entry: 0x-prefixed hex or decimal',
-      placeHolder: '0x4000000000001005',
-      validateInput: (s) => (parseU64(s.trim().replace(/_/g, '')) ? undefined : 'not a 64-bit number'),
-    }));
+    const input =
+      value ??
+      (await vscode.window.showInputBox({
+        title: 'hptrace: decode a 64-bit value',
+        prompt: 'An HPTE word (pteh/ptel) or a slot_phys entry: 0x-prefixed hex or decimal',
+        placeHolder: '0x4000000000001005',
+        validateInput: (s) => (parseU64(s.trim().replace(/_/g, '')) ? undefined : 'not a 64-bit number'),
+      }));
     if (!input) return undefined;
-    const kind = as ?? ((await vscode.window.showQuickPick(
-      [
-        { label: 'all', description: 'as v, r and slot_phys' },
-        { label: 'v', description: 'HPTE first doubleword (pteh)' },
-        { label: 'r', description: 'HPTE second doubleword (ptel)' },
-        { label: 'slot_phys', description: 'slot_phys entry' },
-      ],
-      { title: 'Decode as' },
-    ))?.label as WordKind | 'all' | undefined);
+    const kind =
+      as ??
+      ((
+        await vscode.window.showQuickPick(
+          [
+            { label: 'all', description: 'as v, r and slot_phys' },
+            { label: 'v', description: 'HPTE first doubleword (pteh)' },
+            { label: 'r', description: 'HPTE second doubleword (ptel)' },
+            { label: 'slot_phys', description: 'slot_phys entry' },
+          ],
+          { title: 'Decode as' },
+        )
+      )?.label as WordKind | 'all' | undefined);
     if (!kind) return undefined;
     const md = decodeValueMarkdown(input, kind, store.state?.pageSize ?? 65536);
     if (!md) return undefined;
@@ -109,7 +145,8 @@ export function registerCommands(ctx: vscode.ExtensionContext, store: SessionSta
     try {
       // The adapter names slot_phys entries `slot_phys:SLOT:INDEX` (the dataId its Variables view
       // hands out); ask it first in case it resolves names, else use that form.
-      const info = (await session.customRequest('dataBreakpointInfo', { name }).then(undefined, () => undefined)) as { dataId: string | null } | undefined;
+      const info = (await session.customRequest('dataBreakpointInfo', { name }).then(undefined, () => undefined)) as
+        { dataId: string | null } | undefined;
       const dataId = info?.dataId ?? `slot_phys:${node.slot}:${node.entry.index}`;
       const list = dataBps.get(session) ?? [];
       if (!list.some((b) => b.dataId === dataId)) list.push({ dataId, accessType: 'write' });
@@ -117,7 +154,9 @@ export function registerCommands(ctx: vscode.ExtensionContext, store: SessionSta
       await session.customRequest('setDataBreakpoints', { breakpoints: list });
       void vscode.window.showInformationMessage(`hptrace: will break when ${name} changes.`);
     } catch (e) {
-      void vscode.window.showWarningMessage(`hptrace: the debug adapter refused a data breakpoint on ${name}: ${e instanceof Error ? e.message : e}`);
+      void vscode.window.showWarningMessage(
+        `hptrace: the debug adapter refused a data breakpoint on ${name}: ${e instanceof Error ? e.message : e}`,
+      );
     }
   });
 }

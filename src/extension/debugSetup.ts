@@ -9,7 +9,15 @@ import { DEBUG_TYPE } from './sessionState';
 import { settings } from './settings';
 
 export function defaultConfiguration(trace: string): vscode.DebugConfiguration {
-  return { type: DEBUG_TYPE, request: 'launch', name: 'Debug hptrace trace', trace, stopOnEntry: true, kernel: 'io', breakOn: ['H_PARAMETER', 'divergence'] };
+  return {
+    type: DEBUG_TYPE,
+    request: 'launch',
+    name: 'Debug hptrace trace',
+    trace,
+    stopOnEntry: true,
+    kernel: 'io',
+    breakOn: ['H_PARAMETER', 'divergence'],
+  };
 }
 
 function activeTracePath(): string | undefined {
@@ -23,12 +31,17 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
     return [defaultConfiguration('${file}')];
   }
 
-  resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
+  resolveDebugConfiguration(
+    _folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): vscode.DebugConfiguration | undefined {
     if (!config.type && !config.request && !config.name) {
       // F5 without a launch.json: debug the trace in the active editor.
       const trace = activeTracePath();
       if (!trace) {
-        void vscode.window.showInformationMessage('Open an .hptrace file (saved on disk) to debug it, or add an hptrace configuration to launch.json.');
+        void vscode.window.showInformationMessage(
+          'Open an .hptrace file (saved on disk) to debug it, or add an hptrace configuration to launch.json.',
+        );
         return undefined;
       }
       return defaultConfiguration(trace);
@@ -36,7 +49,9 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
     if (!config.trace) {
       const trace = activeTracePath();
       if (!trace) {
-        void vscode.window.showErrorMessage('hptrace: the launch configuration has no "trace" and the active editor is not a saved .hptrace file.');
+        void vscode.window.showErrorMessage(
+          'hptrace: the launch configuration has no "trace" and the active editor is not a saved .hptrace file.',
+        );
         return undefined;
       }
       config.trace = trace;
@@ -49,14 +64,20 @@ class AdapterFactory implements vscode.DebugAdapterDescriptorFactory {
   constructor(private readonly extensionPath: string) {}
   createDebugAdapterDescriptor(): vscode.DebugAdapterDescriptor {
     if (settings().inlineAdapter) return new vscode.DebugAdapterInlineImplementation(new HptraceDebugSession());
-    return new vscode.DebugAdapterExecutable(process.execPath, [path.join(this.extensionPath, 'dist', 'debugAdapter.js')]);
+    return new vscode.DebugAdapterExecutable(process.execPath, [
+      path.join(this.extensionPath, 'dist', 'debugAdapter.js'),
+    ]);
   }
 }
 
 export function registerDebugSetup(ctx: vscode.ExtensionContext): void {
   ctx.subscriptions.push(
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider()),
-    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, { provideDebugConfigurations: () => [defaultConfiguration('${file}')] }, vscode.DebugConfigurationProviderTriggerKind.Dynamic),
+    vscode.debug.registerDebugConfigurationProvider(
+      DEBUG_TYPE,
+      { provideDebugConfigurations: () => [defaultConfiguration('${file}')] },
+      vscode.DebugConfigurationProviderTriggerKind.Dynamic,
+    ),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new AdapterFactory(ctx.extensionPath)),
   );
 }
@@ -68,5 +89,9 @@ export async function startDebugging(uri: vscode.Uri | undefined, noDebug = fals
     return false;
   }
   const folder = vscode.workspace.getWorkspaceFolder(target);
-  return vscode.debug.startDebugging(folder, { ...defaultConfiguration(target.fsPath), name: `Debug ${path.basename(target.fsPath)}` }, { noDebug });
+  return vscode.debug.startDebugging(
+    folder,
+    { ...defaultConfiguration(target.fsPath), name: `Debug ${path.basename(target.fsPath)}` },
+    { noDebug },
+  );
 }

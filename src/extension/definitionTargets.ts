@@ -21,7 +21,8 @@ export function definitionTargets(model: TraceModel, lineNo: number, col: number
   const l = hcallLayout(text);
   if (l) {
     const t = valueAt(l, col);
-    if (!t || !t.value || t.role !== 'arg' || l.def?.name !== 'H_ENTER' || (t.name !== 'ptel' && t.name !== 'pteh')) return [];
+    if (!t || !t.value || t.role !== 'arg' || l.def?.name !== 'H_ENTER' || (t.name !== 'ptel' && t.name !== 'pteh'))
+      return [];
     const r = argValue(l, 'ptel');
     if (!r) return [];
     const b = backingOf(model.machineAt(lineNo), argValue(l, 'pteh'), r);
@@ -37,5 +38,7 @@ export function definitionTargets(model: TraceModel, lineNo: number, col: number
   if (!hvaTok || !hva) return [];
   const m = model.machineAt(lineNo);
   const v = m.findVma(hva.hi * 4294967296 + hva.lo);
-  return v && v.start <= hva.hi * 4294967296 + hva.lo ? [{ line: v.line, what: 'vma', originStart: hvaTok.eq + 1, originEnd: hvaTok.end }] : [];
+  return v && v.start <= hva.hi * 4294967296 + hva.lo
+    ? [{ line: v.line, what: 'vma', originStart: hvaTok.eq + 1, originEnd: hvaTok.end }]
+    : [];
 }

@@ -49,7 +49,11 @@ export function activate(ctx: vscode.ExtensionContext): HptraceTestApi {
     store.onDidChange(() => {
       const node = slotPhys.currentNode();
       if (!node) return;
-      for (const v of slotViews) if (v.visible) void (v as vscode.TreeView<typeof node>).reveal(node, { select: true, focus: false, expand: true }).then(undefined, () => undefined);
+      for (const v of slotViews)
+        if (v.visible)
+          void (v as vscode.TreeView<typeof node>)
+            .reveal(node, { select: true, focus: false, expand: true })
+            .then(undefined, () => undefined);
     }),
   );
 

@@ -79,7 +79,10 @@ export function valueAt(l: HcallLayout, col: number): ValueTok | undefined {
 }
 
 /** A `0x…` word inside a `#` comment under the column (comments may quote slot_phys values). */
-export function commentHexAt(text: string, col: number): { start: number; end: number; value: U64; comment: string } | undefined {
+export function commentHexAt(
+  text: string,
+  col: number,
+): { start: number; end: number; value: U64; comment: string } | undefined {
   const hash = text.indexOf('#');
   if (hash < 0 || col < hash) return undefined;
   const re = /0[xX][0-9a-fA-F]+/g;

@@ -21,7 +21,9 @@ const esc = (s: string) => s.replace(/\|/g, '\\|');
 
 /** A field table: every field of the word with its bits, value and meaning. */
 export function fieldTable(word: U64, kind: WordKind, ctx: DecodeContext): string {
-  const rows = decodeWord(word, kind, ctx).map((f) => `| ${f.field.name} | ${f.bits} | \`${hex(f.value)}\` | ${esc(f.meaning)} |`);
+  const rows = decodeWord(word, kind, ctx).map(
+    (f) => `| ${f.field.name} | ${f.bits} | \`${hex(f.value)}\` | ${esc(f.meaning)} |`,
+  );
   return ['| field | bits | value | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
 
@@ -33,7 +35,11 @@ export function ctxOf(m: Machine): DecodeContext {
 export function slotPhysMarkdown(x: U64, pageSize: number): string {
   const ctx: DecodeContext = { pageSize, arch206: true };
   const pfn = slotPhysPfn(x, pageSize);
-  const lines = [`**slot_phys entry** \`${hex(x)}\` (host page ${sizeName(pageSize)})`, '', fieldTable(x, 'slot_phys', ctx)];
+  const lines = [
+    `**slot_phys entry** \`${hex(x)}\` (host page ${sizeName(pageSize)})`,
+    '',
+    fieldTable(x, 'slot_phys', ctx),
+  ];
   lines[2] += `\n| pfn | 63:${Math.log2(pageSize)} | \`0x${pfn.toString(16)}\` | host frame ${sizeName(pageSize)} pages |`;
   if (isZero(x)) lines.push('', '0: not instantiated yet (H_ENTER goes to virtual mode)');
   return lines.join('\n');
@@ -56,21 +62,32 @@ export function backingMarkdown(m: Machine, v: U64 | undefined, r: U64): string 
     return out.join('\n');
   }
   const s = b.slot;
-  out.push(`- **memslot ${s.id}** (line ${s.line}): gfn \`${hexn(s.baseGfn)}\`–\`${hexn(s.baseGfn + s.npages - 1)}\`, entry \`slot_phys[${s.id}][${hexn(b.gfn - s.baseGfn)}]\`, hva \`${hexn(b.hva)}\``);
+  out.push(
+    `- **memslot ${s.id}** (line ${s.line}): gfn \`${hexn(s.baseGfn)}\`–\`${hexn(s.baseGfn + s.npages - 1)}\`, entry \`slot_phys[${s.id}][${hexn(b.gfn - s.baseGfn)}]\`, hva \`${hexn(b.hva)}\``,
+  );
   if (!b.vma) out.push(`- **backing**: no vma at that hva → kvmppc_get_guest_page fails → H_PARAMETER`);
   else {
     const v = b.vma;
-    const what = v.type === 'anon' ? `anon, ${sizeName(v.pageSize)} pages (RAM)` : v.type === 'pfnmap' ? `pfnmap, cache=${cacheBitsName(v.cache)} (I/O)` : 'other (neither pinnable nor VM_PFNMAP)';
+    const what =
+      v.type === 'anon'
+        ? `anon, ${sizeName(v.pageSize)} pages (RAM)`
+        : v.type === 'pfnmap'
+          ? `pfnmap, cache=${cacheBitsName(v.cache)} (I/O)`
+          : 'other (neither pinnable nor VM_PFNMAP)';
     out.push(`- **backing**: vma \`${hexn(v.start)}-${hexn(v.end)}\` ${what} (line ${v.line})`);
   }
   const wimg = wimgString(r.lo);
   if (m.kernel !== 'io') out.push(`- **WIMG** ${wimg}: kernel pre-io accepts only M or W|I|M`);
   else if (b.isIo) {
     const ok = cacheFlagsOk(r.lo, b.isIo, m.arch206);
-    out.push(`- **WIMG** \`${wimg}\` on an I/O slot with cache bits ${cacheBitsName(b.isIo)}: ${ok ? '✅ passes hpte_cache_flags_ok' : '❌ fails hpte_cache_flags_ok → H_PARAMETER'}`);
+    out.push(
+      `- **WIMG** \`${wimg}\` on an I/O slot with cache bits ${cacheBitsName(b.isIo)}: ${ok ? '✅ passes hpte_cache_flags_ok' : '❌ fails hpte_cache_flags_ok → H_PARAMETER'}`,
+    );
   } else {
     const ok = cacheFlagsOk(r.lo, 0, m.arch206);
-    out.push(`- **WIMG** \`${wimg}\` on RAM: ${ok ? '✅ passes hpte_cache_flags_ok' : '⚠️ not M: the kernel makes the mapping cacheable (clears W, I, G; sets M)'}`);
+    out.push(
+      `- **WIMG** \`${wimg}\` on RAM: ${ok ? '✅ passes hpte_cache_flags_ok' : '⚠️ not M: the kernel makes the mapping cacheable (clears W, I, G; sets M)'}`,
+    );
   }
   return out.join('\n');
 }
@@ -89,14 +106,30 @@ function flagsMarkdown(x: U64, def: HcallDef | undefined): string {
 }
 
 function bulkWordMarkdown(x: U64, first: boolean): string {
-  if (!first) return `**H_BULK_REMOVE match word** \`${hex(x)}\` (AVPN or andcond mask)\n\n${fieldTable(x, 'v', { pageSize: 65536, arch206: true })}`;
+  if (!first)
+    return `**H_BULK_REMOVE match word** \`${hex(x)}\` (AVPN or andcond mask)\n\n${fieldTable(x, 'v', { pageSize: 65536, arch206: true })}`;
   const top = x.hi >>> 24;
   const type = top >>> 6;
   const mode = top & 3;
   const index = (x.hi & 0xffffff) * 4294967296 + x.lo;
-  const typeName = type === BULK.TYPE_REQUEST ? 'request' : type === BULK.TYPE_END ? 'end of list' : type === 2 ? 'response' : 'unused';
+  const typeName =
+    type === BULK.TYPE_REQUEST
+      ? 'request'
+      : type === BULK.TYPE_END
+        ? 'end of list'
+        : type === 2
+          ? 'response'
+          : 'unused';
   let resp = '';
-  if (type === 2) resp = (top & 0xf0) === BULK.RESP_FOUND ? ', found' : (top & 0xf0) === BULK.RESP_NOT_FOUND ? ', not found' : (top & 0xf0) === BULK.RESP_PARAM ? ', parameter error' : '';
+  if (type === 2)
+    resp =
+      (top & 0xf0) === BULK.RESP_FOUND
+        ? ', found'
+        : (top & 0xf0) === BULK.RESP_NOT_FOUND
+          ? ', not found'
+          : (top & 0xf0) === BULK.RESP_PARAM
+            ? ', parameter error'
+            : '';
   return `**H_BULK_REMOVE control word** \`${hex(x)}\`\n\n- type: ${type} (${typeName}${resp})\n- match mode: ${mode} (${BULK.MODES[mode]})\n- pte_index: \`${hexn(index)}\``;
 }
 
@@ -120,18 +153,25 @@ function valueMarkdown(model: TraceModel, lineNo: number, l: HcallLayout, t: Val
       const parts: string[] = [decodeMarkdown(x, t.name === 'pteh' ? 'v' : 'r', ctx)];
       if (v && r) {
         const ps = pageSizeOf(v, r, m.arch206);
-        parts.push(`Page size of the pair (${m.arch206 ? 'POWER7, ARCH_206' : 'no ARCH_206'}): **${ps ? sizeName(ps) : 'invalid'}** — ${summarizeV(v, r, ctx)}`);
+        parts.push(
+          `Page size of the pair (${m.arch206 ? 'POWER7, ARCH_206' : 'no ARCH_206'}): **${ps ? sizeName(ps) : 'invalid'}** — ${summarizeV(v, r, ctx)}`,
+        );
       }
       if (r && name === 'H_ENTER') parts.push(backingMarkdown(m, v, r));
       return parts.join('\n\n');
     }
-    if (t.name === 'avpn') return decodeMarkdown(x, 'v', ctx).replace('**HPTE first doubleword (v)**', '**avpn** (compared with the HPTE first doubleword)');
+    if (t.name === 'avpn')
+      return decodeMarkdown(x, 'v', ctx).replace(
+        '**HPTE first doubleword (v)**',
+        '**avpn** (compared with the HPTE first doubleword)',
+      );
     if (t.name === 'flags') return flagsMarkdown(x, l.def);
     if (t.name === 'pte_index') return indexMarkdown(x, m);
     if (name === 'H_BULK_REMOVE' && /^w\d$/.test(t.name)) return bulkWordMarkdown(x, Number(t.name[1]) % 2 === 0);
   } else {
     const reg = Number(t.name.slice(1));
-    if (name === 'H_REMOVE' || name === 'H_READ') return decodeMarkdown(x, reg % 2 === 0 ? 'v' : 'r', ctx).replace('**', `**${t.name}: `);
+    if (name === 'H_REMOVE' || name === 'H_READ')
+      return decodeMarkdown(x, reg % 2 === 0 ? 'v' : 'r', ctx).replace('**', `**${t.name}: `);
     if (name === 'H_ENTER' && reg === 4) return indexMarkdown(x, m);
     if (name === 'H_BULK_REMOVE') return bulkWordMarkdown(x, reg % 2 === 0);
   }
@@ -159,9 +199,18 @@ export function hoverAt(model: TraceModel, lineNo: number, col: number, text: st
   if (c) {
     // A value quoted in a comment: slot_phys when the comment says so, else all three readings.
     const m = model.machineAt(lineNo);
-    if (/slot_phys|physp/i.test(c.comment)) return { markdown: slotPhysMarkdown(c.value, m.pageSize), start: c.start, end: c.end };
+    if (/slot_phys|physp/i.test(c.comment))
+      return { markdown: slotPhysMarkdown(c.value, m.pageSize), start: c.start, end: c.end };
     const ctx = ctxOf(m);
-    return { markdown: [decodeMarkdown(c.value, 'v', ctx), decodeMarkdown(c.value, 'r', ctx), slotPhysMarkdown(c.value, m.pageSize)].join('\n\n---\n\n'), start: c.start, end: c.end };
+    return {
+      markdown: [
+        decodeMarkdown(c.value, 'v', ctx),
+        decodeMarkdown(c.value, 'r', ctx),
+        slotPhysMarkdown(c.value, m.pageSize),
+      ].join('\n\n---\n\n'),
+      start: c.start,
+      end: c.end,
+    };
   }
   const l = hcallLayout(text);
   if (!l) return undefined;
@@ -174,12 +223,16 @@ export function hoverAt(model: TraceModel, lineNo: number, col: number, text: st
   }
   if (l.ret && col >= l.ret.start && col <= l.ret.end) {
     const rc = RETURN_CODES.find((c) => c.name === l.ret!.text);
-    const doc = rc ? `**${rc.name}** (${rc.value}): ${rc.doc} — the recorded result` : `**${l.ret.text}**: not a return code`;
+    const doc = rc
+      ? `**${rc.name}** (${rc.value}): ${rc.doc} — the recorded result`
+      : `**${l.ret.text}**: not a return code`;
     const extra = outcomeMarkdown(model, lineNo);
     return { markdown: extra ? `${doc}\n\n${extra}` : doc, start: l.ret.start, end: l.ret.end };
   }
   if (col >= l.nameTok.start && col <= l.nameTok.end) {
-    const doc = l.def ? `**${l.def.name}** (hcall 0x${l.def.number.toString(16)}): ${l.def.doc}${l.def.emulated ? '' : ' — not emulated, passed over'}\n\nArguments: ${l.def.args.join(', ') || 'r4..r11'}` : `**${l.name}**: not known to the emulation, passed over`;
+    const doc = l.def
+      ? `**${l.def.name}** (hcall 0x${l.def.number.toString(16)}): ${l.def.doc}${l.def.emulated ? '' : ' — not emulated, passed over'}\n\nArguments: ${l.def.args.join(', ') || 'r4..r11'}`
+      : `**${l.name}**: not known to the emulation, passed over`;
     const extra = outcomeMarkdown(model, lineNo);
     return { markdown: extra ? `${doc}\n\n${extra}` : doc, start: l.nameTok.start, end: l.nameTok.end };
   }

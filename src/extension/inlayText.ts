@@ -32,7 +32,12 @@ export function resultLabel(o: HcallOutcome): string {
  * Hints for one line. `machine` supplies the CPU (for the 64K page encoding); `outcome` is the
  * replayed result of this line's hcall, or undefined when results are off or not computed.
  */
-export function lineHints(text: string, machine: Pick<Machine, 'pageSize' | 'arch206'>, opts: { decode: boolean }, outcome?: HcallOutcome): HintText[] {
+export function lineHints(
+  text: string,
+  machine: Pick<Machine, 'pageSize' | 'arch206'>,
+  opts: { decode: boolean },
+  outcome?: HcallOutcome,
+): HintText[] {
   const l = hcallLayout(text);
   if (!l) return [];
   const hints: HintText[] = [];
@@ -40,7 +45,8 @@ export function lineHints(text: string, machine: Pick<Machine, 'pageSize' | 'arc
     const r = argValue(l, 'ptel');
     for (const a of l.args) {
       if (!a.value) continue;
-      if (a.name === 'pteh') hints.push({ col: a.end, label: summarizeV(a.value, r, ctxOf(machine as Machine)), kind: 'decode' });
+      if (a.name === 'pteh')
+        hints.push({ col: a.end, label: summarizeV(a.value, r, ctxOf(machine as Machine)), kind: 'decode' });
       if (a.name === 'ptel') hints.push({ col: a.end, label: summarizeR(a.value), kind: 'decode' });
     }
   }

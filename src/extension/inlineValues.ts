@@ -10,24 +10,39 @@ import { SessionState } from './sessionState';
 
 export function registerInlineValues(ctx: vscode.ExtensionContext, store: SessionState): void {
   ctx.subscriptions.push(
-    vscode.languages.registerInlineValuesProvider({ language: 'hptrace' }, {
-      provideInlineValues(doc, viewPort, context) {
-        const out: vscode.InlineValue[] = [];
-        const line = context.stoppedLocation.start.line;
-        if (line < viewPort.start.line || line > viewPort.end.line || line >= doc.lineCount) return out;
-        const text = doc.lineAt(line).text;
-        const l = hcallLayout(text);
-        if (!l) return out;
-        const st = store.state;
-        if (st?.hcall && st.line === line + 1) {
-          out.push(new vscode.InlineValueText(new vscode.Range(line, l.end, line, l.end), `⇒ ${st.hcall.ret ?? 'not yet run'}`));
-        }
-        for (const h of lineHints(text, modelOf(doc).host(), { decode: true })) {
-          out.push(new vscode.InlineValueText(new vscode.Range(line, h.col, line, h.col), h.label));
-        }
-        for (const a of l.args) out.push(new vscode.InlineValueVariableLookup(new vscode.Range(line, a.start, line, a.valueStart > a.start ? a.valueStart - 1 : a.end), a.name, false));
-        return out;
+    vscode.languages.registerInlineValuesProvider(
+      { language: 'hptrace' },
+      {
+        provideInlineValues(doc, viewPort, context) {
+          const out: vscode.InlineValue[] = [];
+          const line = context.stoppedLocation.start.line;
+          if (line < viewPort.start.line || line > viewPort.end.line || line >= doc.lineCount) return out;
+          const text = doc.lineAt(line).text;
+          const l = hcallLayout(text);
+          if (!l) return out;
+          const st = store.state;
+          if (st?.hcall && st.line === line + 1) {
+            out.push(
+              new vscode.InlineValueText(
+                new vscode.Range(line, l.end, line, l.end),
+                `⇒ ${st.hcall.ret ?? 'not yet run'}`,
+              ),
+            );
+          }
+          for (const h of lineHints(text, modelOf(doc).host(), { decode: true })) {
+            out.push(new vscode.InlineValueText(new vscode.Range(line, h.col, line, h.col), h.label));
+          }
+          for (const a of l.args)
+            out.push(
+              new vscode.InlineValueVariableLookup(
+                new vscode.Range(line, a.start, line, a.valueStart > a.start ? a.valueStart - 1 : a.end),
+                a.name,
+                false,
+              ),
+            );
+          return out;
+        },
       },
-    }),
+    ),
   );
 }

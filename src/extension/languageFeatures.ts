@@ -40,7 +40,11 @@ class TraceInlayHints implements vscode.InlayHintsProvider {
   readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeInlayHints = this.changed.event;
 
-  provideInlayHints(doc: vscode.TextDocument, range: vscode.Range, token: vscode.CancellationToken): vscode.InlayHint[] {
+  provideInlayHints(
+    doc: vscode.TextDocument,
+    range: vscode.Range,
+    token: vscode.CancellationToken,
+  ): vscode.InlayHint[] {
     const s = settings();
     if (!s.decodeHints && !s.resultHints) return [];
     const model = modelOf(doc);
@@ -51,7 +55,11 @@ class TraceInlayHints implements vscode.InlayHintsProvider {
       const text = doc.lineAt(i).text;
       if (!text.includes('hcall')) continue;
       for (const h of lineHints(text, model.host(), { decode: s.decodeHints }, outcomes?.get(i + 1))) {
-        const hint = new vscode.InlayHint(new vscode.Position(i, h.col), h.label, h.kind === 'decode' ? vscode.InlayHintKind.Type : vscode.InlayHintKind.Parameter);
+        const hint = new vscode.InlayHint(
+          new vscode.Position(i, h.col),
+          h.label,
+          h.kind === 'decode' ? vscode.InlayHintKind.Type : vscode.InlayHintKind.Parameter,
+        );
         hint.paddingLeft = true;
         if (h.tooltip) hint.tooltip = h.tooltip;
         hints.push(hint);

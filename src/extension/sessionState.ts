@@ -99,8 +99,17 @@ export class SessionState implements vscode.Disposable {
         if (s.slotPhysCount === 0) continue;
         const first = await this.fetch(session, { slot: s.id, start: 0, count: SLOT_PHYS_PAGE });
         // Make sure the entry the current hcall used is loaded, so the view can reveal it.
-        if (state.current.slot === s.id && state.current.physIndex >= 0 && first.next >= 0 && state.current.physIndex >= first.next) {
-          const around = await this.fetch(session, { slot: s.id, start: state.current.physIndex, count: SLOT_PHYS_PAGE });
+        if (
+          state.current.slot === s.id &&
+          state.current.physIndex >= 0 &&
+          first.next >= 0 &&
+          state.current.physIndex >= first.next
+        ) {
+          const around = await this.fetch(session, {
+            slot: s.id,
+            start: state.current.physIndex,
+            count: SLOT_PHYS_PAGE,
+          });
           first.entries.push(...around.entries);
           first.next = around.next;
         }

@@ -61,7 +61,11 @@ export function buildSymbols(records: readonly TraceRecord[]): SymbolNode[] {
         vmas.push(leaf(`munmap ${hexn(r.start)}-${hexn(r.end)}`, '', 'event', r.line));
         break;
       case 'memslot': {
-        const range = r.delete ? 'delete' : r.gfn >= 0 ? `gfn ${hexn(r.gfn)} +${hexn(r.npages)}` : `gpa ${hexn(r.gpa)} ${sizeName(r.size)}`;
+        const range = r.delete
+          ? 'delete'
+          : r.gfn >= 0
+            ? `gfn ${hexn(r.gfn)} +${hexn(r.npages)}`
+            : `gpa ${hexn(r.gpa)} ${sizeName(r.size)}`;
         slots.push(leaf(`memslot ${r.id}`, range, 'struct', r.line));
         break;
       }
@@ -69,7 +73,15 @@ export function buildSymbols(records: readonly TraceRecord[]): SymbolNode[] {
         if (hcallCount === 0) firstHcall = r.line;
         lastHcall = r.line;
         hcallCount++;
-        if (hcallCount <= MAX_LISTED_HCALLS) hcalls.push(leaf(hcallDisplayName(r), r.recorded === null ? '' : `-> ${returnCodeName(r.recorded)}`, 'function', r.line));
+        if (hcallCount <= MAX_LISTED_HCALLS)
+          hcalls.push(
+            leaf(
+              hcallDisplayName(r),
+              r.recorded === null ? '' : `-> ${returnCodeName(r.recorded)}`,
+              'function',
+              r.line,
+            ),
+          );
         break;
     }
   }
@@ -83,10 +95,18 @@ export function buildSymbols(records: readonly TraceRecord[]): SymbolNode[] {
       children = [];
       for (let i = 0; i < hcalls.length; i += HCALL_GROUP) {
         const part = hcalls.slice(i, i + HCALL_GROUP);
-        children.push(group(`hcalls ${i + 1}–${i + part.length}`, 'namespace', part, `lines ${part[0].line}–${part[part.length - 1].line}`));
+        children.push(
+          group(
+            `hcalls ${i + 1}–${i + part.length}`,
+            'namespace',
+            part,
+            `lines ${part[0].line}–${part[part.length - 1].line}`,
+          ),
+        );
       }
     }
-    const detail = hcallCount > MAX_LISTED_HCALLS ? `${hcallCount} (first ${MAX_LISTED_HCALLS} listed)` : `${hcallCount}`;
+    const detail =
+      hcallCount > MAX_LISTED_HCALLS ? `${hcallCount} (first ${MAX_LISTED_HCALLS} listed)` : `${hcallCount}`;
     out.push({ name: 'Hcalls', detail, kind: 'namespace', line: firstHcall, endLine: lastHcall, children });
   }
   return out;

@@ -18,7 +18,8 @@ function backingText(s: MemslotInfo): string {
   const b = s.backing;
   if (!b) return 'no vma';
   if (b.type === 'pfnmap') return `pfnmap cache=${b.cache ?? 'none'}`;
-  if (b.type === 'anon') return `anon${b.pageSize ? ` ${b.pageSize >= 1 << 20 ? b.pageSize / (1 << 20) + 'M' : b.pageSize / 1024 + 'K'}` : ''}`;
+  if (b.type === 'anon')
+    return `anon${b.pageSize ? ` ${b.pageSize >= 1 << 20 ? b.pageSize / (1 << 20) + 'M' : b.pageSize / 1024 + 'K'}` : ''}`;
   return 'other';
 }
 
@@ -38,7 +39,8 @@ export function memslotText(s: MemslotInfo): ItemText {
   const b = s.backing;
   if (b) {
     tip.push(`| backing vma | \`${b.start}-${b.end}\` ${b.type} (line ${b.line}) |`);
-    if (b.type === 'pfnmap') tip.push(`| vm_pgoff | \`${b.pgoff ?? '0x0'}\` |`, `| cache bits | ${b.cache ?? 'none'} |`);
+    if (b.type === 'pfnmap')
+      tip.push(`| vm_pgoff | \`${b.pgoff ?? '0x0'}\` |`, `| cache bits | ${b.cache ?? 'none'} |`);
     if (b.type === 'anon') tip.push(`| first pfn | \`${b.pfn ?? ''}\` |`);
   }
   return {
@@ -55,7 +57,9 @@ export function slotPhysText(slot: number, e: SlotPhysEntry, pageSize: number, c
   return {
     label: `[${'0x' + e.index.toString(16)}] ${e.value}`,
     description: `gfn ${e.gfn} → pfn ${e.pfn} order ${e.order}${flags}${e.io ? ' · I/O' : ''}${current ? ' ◀ current hcall' : ''}`,
-    tooltip: `slot_phys[${slot}][0x${e.index.toString(16)}] (gfn ${e.gfn})\n\n` + (v ? slotPhysMarkdown(v, pageSize) : e.value),
+    tooltip:
+      `slot_phys[${slot}][0x${e.index.toString(16)}] (gfn ${e.gfn})\n\n` +
+      (v ? slotPhysMarkdown(v, pageSize) : e.value),
     copy: e.value,
   };
 }

@@ -8,7 +8,8 @@ import { MemslotInfo, SlotPhysEntry } from '../debug/protocol';
 import { SessionState } from './sessionState';
 import { memslotText, slotPhysText } from './viewText';
 
-export type MemslotNode = { kind: 'slot'; info: MemslotInfo } | { kind: 'field'; slot: number; label: string; value: string };
+export type MemslotNode =
+  { kind: 'slot'; info: MemslotInfo } | { kind: 'field'; slot: number; label: string; value: string };
 
 export type SlotPhysNode =
   | { kind: 'slot'; slot: number; total: number; io: boolean }
@@ -42,7 +43,12 @@ export class MemslotsProvider implements vscode.TreeDataProvider<MemslotNode> {
       ['gpa', `${s.gpaStart}–${s.gpaEnd}`],
       ['hva', s.hva],
       ['flags', s.flags],
-      ['backing', b ? `${b.type} ${b.start}-${b.end}${b.type === 'pfnmap' ? ` pgoff=${b.pgoff ?? '0x0'} cache=${b.cache ?? 'none'}` : ''}${b.type === 'anon' && b.pageSize ? ` page=${b.pageSize}` : ''} (line ${b.line})` : 'no vma'],
+      [
+        'backing',
+        b
+          ? `${b.type} ${b.start}-${b.end}${b.type === 'pfnmap' ? ` pgoff=${b.pgoff ?? '0x0'} cache=${b.cache ?? 'none'}` : ''}${b.type === 'anon' && b.pageSize ? ` page=${b.pageSize}` : ''} (line ${b.line})`
+          : 'no vma',
+      ],
       ['slot_phys', `${s.slotPhysCount} set${s.hasIo ? ', I/O' : ''}`],
     ];
     return rows.map(([label, value]) => ({ kind: 'field', slot: s.id, label, value }));
@@ -151,7 +157,10 @@ export class SlotPhysProvider implements vscode.TreeDataProvider<SlotPhysNode> {
     item.tooltip = md(t.tooltip);
     item.contextValue = 'hptrace.slotPhysEntry';
     item.iconPath = current
-      ? new vscode.ThemeIcon('debug-stackframe', new vscode.ThemeColor('debugIcon.breakpointCurrentStackframeForeground'))
+      ? new vscode.ThemeIcon(
+          'debug-stackframe',
+          new vscode.ThemeColor('debugIcon.breakpointCurrentStackframeForeground'),
+        )
       : new vscode.ThemeIcon(el.entry.io ? 'circle-outline' : 'circle-small-filled');
     return item;
   }

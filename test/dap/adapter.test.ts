@@ -10,10 +10,11 @@ import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
+import { CONFORMANCE_DIR } from '../helpers/paths';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const ADAPTER = path.join(ROOT, 'dist', 'debugAdapter.js');
-const CONF = '/work/shared/conformance';
+const CONF = CONFORMANCE_DIR;
 const IO_BAR = path.join(CONF, 'io-bar.hptrace');
 const VCPUS = path.join(ROOT, 'test', 'fixtures', 'vcpus.hptrace');
 const MALFORMED = path.join(ROOT, 'test', 'fixtures', 'malformed.hptrace');
@@ -33,7 +34,13 @@ type Stopped = DebugProtocol.StoppedEvent;
 /** initialize, launch, optional breakpoint setup, configurationDone; resolves with the first stop. */
 async function launch(args: Record<string, unknown>, setup?: () => Promise<unknown>): Promise<Stopped> {
   const stopped = dc.waitForEvent('stopped') as Promise<Stopped>;
-  await dc.initializeRequest({ adapterID: 'hptrace', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path', supportsProgressReporting: true });
+  await dc.initializeRequest({
+    adapterID: 'hptrace',
+    linesStartAt1: true,
+    columnsStartAt1: true,
+    pathFormat: 'path',
+    supportsProgressReporting: true,
+  });
   await dc.launchRequest(args as DebugProtocol.LaunchRequestArguments);
   if (setup) await setup();
   await dc.configurationDoneRequest();
@@ -55,7 +62,8 @@ async function move(req: () => Promise<unknown>): Promise<Stopped> {
 async function scopeVars(frameId: number): Promise<Map<string, DebugProtocol.Variable[]>> {
   const scopes = await dc.scopesRequest({ frameId });
   const out = new Map<string, DebugProtocol.Variable[]>();
-  for (const s of scopes.body.scopes) out.set(s.name, (await dc.variablesRequest({ variablesReference: s.variablesReference })).body.variables);
+  for (const s of scopes.body.scopes)
+    out.set(s.name, (await dc.variablesRequest({ variablesReference: s.variablesReference })).body.variables);
   return out;
 }
 
@@ -82,7 +90,10 @@ describe('hptrace debug adapter over DAP', () => {
     const vars = await scopeVars(f.id);
     assert.match(v(vars.get('hcall')!, 'result').value, /not executed/);
     const th = await dc.threadsRequest();
-    assert.deepEqual(th.body.threads.map((t) => t.name), ['vcpu 0']);
+    assert.deepEqual(
+      th.body.threads.map((t) => t.name),
+      ['vcpu 0'],
+    );
   });
 
   test('continue stops on H_PARAMETER with the deciding check in the stop and in exceptionInfo', async () => {
@@ -93,16 +104,24 @@ describe('hptrace debug adapter over DAP', () => {
     assert.match(s.body.description!, /^H_PARAMETER: guest WIMG WI-G: W=1 I=1 does not match the slot's cache bits I/);
     const info = await dc.exceptionInfoRequest({ threadId: 1 });
     assert.equal(info.body.exceptionId, 'H_PARAMETER');
-    assert.match(info.body.description!, /H_ENTER \(line 22\) returned H_PARAMETER; deciding check kvmppc_h_enter \(enter\.wimg\): guest WIMG WI-G: W=1 I=1 does not match/);
+    assert.match(
+      info.body.description!,
+      /H_ENTER \(line 22\) returned H_PARAMETER; deciding check kvmppc_h_enter \(enter\.wimg\): guest WIMG WI-G: W=1 I=1 does not match/,
+    );
     assert.equal(info.body.details!.typeName, 'H_ENTER');
     // Without stopOnEntry the first stop is the first H_PARAMETER too.
   });
 
   test('stopOnEntry false runs to the first default exception; divergence is on by default', async () => {
-    const s = await launch({ trace: IO_BAR, stopOnEntry: false }, () => dc.setExceptionBreakpointsRequest({ filters: ['divergence'] }));
+    const s = await launch({ trace: IO_BAR, stopOnEntry: false }, () =>
+      dc.setExceptionBreakpointsRequest({ filters: ['divergence'] }),
+    );
     assert.equal(s.body.reason, 'exception');
     assert.equal((await top()).line, 36);
-    assert.match(s.body.description!, /diverged from the recording: return code: recorded H_PARAMETER, emulated H_SUCCESS/);
+    assert.match(
+      s.body.description!,
+      /diverged from the recording: return code: recorded H_PARAMETER, emulated H_SUCCESS/,
+    );
   });
 
   test('step back and reverse continue reach the previous hit', async () => {
@@ -155,7 +174,10 @@ describe('hptrace debug adapter over DAP', () => {
   test('a data breakpoint on an HPT slot finds its writers by reverse continue', async () => {
     await launch({ trace: VCPUS }, () => dc.setExceptionBreakpointsRequest({ filters: [] }));
     const th = await dc.threadsRequest();
-    assert.deepEqual(th.body.threads.map((t) => t.id), [1, 2]);
+    assert.deepEqual(
+      th.body.threads.map((t) => t.id),
+      [1, 2],
+    );
     // At line 8 (vcpu 1), take the data id from the PTEG scope's variable for slot 0x41.
     let s = await gotoLine(8, VCPUS);
     assert.equal(s.body.threadId, 2);
@@ -168,7 +190,9 @@ describe('hptrace debug adapter over DAP', () => {
     // By expression too.
     assert.equal((await dc.dataBreakpointInfoRequest({ name: 'hpt[0x41]' })).body.dataId, 'hpt:65');
     assert.equal((await dc.dataBreakpointInfoRequest({ name: 'ptel' })).body.dataId, null);
-    const set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+    const set = await dc.setDataBreakpointsRequest({
+      breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }],
+    });
     assert.ok(set.body.breakpoints[0].verified);
     await gotoLine(13, VCPUS);
     s = await move(() => dc.reverseContinueRequest({ threadId: 1 }));
@@ -190,14 +214,24 @@ describe('hptrace debug adapter over DAP', () => {
   test('conditional, hit-count and log-point breakpoints', async () => {
     await launch({ trace: IO_BAR }, async () => {
       await dc.setExceptionBreakpointsRequest({ filters: [] });
-      const fb = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'H_ENTER', condition: 'ptel.I && slot.io && ret == H_SUCCESS' }, { name: 'H_NOPE' }] });
+      const fb = await dc.setFunctionBreakpointsRequest({
+        breakpoints: [{ name: 'H_ENTER', condition: 'ptel.I && slot.io && ret == H_SUCCESS' }, { name: 'H_NOPE' }],
+      });
       assert.ok(fb.body.breakpoints[0].verified);
       assert.ok(!fb.body.breakpoints[1].verified);
       const lb = await dc.setBreakpointsRequest({
         source: { path: IO_BAR },
-        breakpoints: [{ line: 16, logMessage: 'entered at {out.r4}, WIMG {ptel.WIMG}' }, { line: 13 }, { line: 30, condition: 'ptel.Q' }, { line: 32, condition: 'pte_index >= 0x4000 && ret == H_PARAMETER' }],
+        breakpoints: [
+          { line: 16, logMessage: 'entered at {out.r4}, WIMG {ptel.WIMG}' },
+          { line: 13 },
+          { line: 30, condition: 'ptel.Q' },
+          { line: 32, condition: 'pte_index >= 0x4000 && ret == H_PARAMETER' },
+        ],
       });
-      assert.deepEqual(lb.body.breakpoints.map((b) => b.verified), [true, false, false, true]);
+      assert.deepEqual(
+        lb.body.breakpoints.map((b) => b.verified),
+        [true, false, false, true],
+      );
       assert.match(lb.body.breakpoints[2].message!, /ptel has no field Q/);
     });
     const log = dc.assertOutput('console', 'entered at 0x108, WIMG 0x2');
@@ -222,7 +256,10 @@ describe('hptrace debug adapter over DAP', () => {
     assert.equal((await top()).line, 18);
     // Exception filter with a condition: H_PARAMETER only where no memslot holds the address.
     await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
-    await dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'H_PARAMETER', condition: 'slot == 0 || !(slot >= 0)' }] });
+    await dc.setExceptionBreakpointsRequest({
+      filters: [],
+      filterOptions: [{ filterId: 'H_PARAMETER', condition: 'slot == 0 || !(slot >= 0)' }],
+    });
     s = await move(() => dc.continueRequest({ threadId: 1 }));
     assert.equal((await top()).line, 30);
   });
@@ -238,7 +275,8 @@ describe('hptrace debug adapter over DAP', () => {
     assert.equal(v(h, 'result').value, 'H_PARAMETER');
     assert.equal(v(h, 'recorded').value, 'H_PARAMETER');
     assert.match(v(h, 'deciding check').value, /kvmppc_h_enter: guest WIMG WI-G/);
-    const args = (await dc.variablesRequest({ variablesReference: v(h, 'arguments').variablesReference })).body.variables;
+    const args = (await dc.variablesRequest({ variablesReference: v(h, 'arguments').variablesReference })).body
+      .variables;
     const ptel = v(args, 'ptel');
     assert.match(ptel.value, /^0x20001106a {2}\(RPN 0x200011000 WIMG WI-G PP 2\)/);
     const fields = (await dc.variablesRequest({ variablesReference: ptel.variablesReference })).body.variables;
@@ -249,7 +287,9 @@ describe('hptrace debug adapter over DAP', () => {
     assert.match(v(ms, 'backing vma').value, /pfnmap pgoff 0x200000 cache=I/);
     const sp = v(ms, 'slot_phys');
     assert.equal(sp.indexedVariables, 16);
-    const page = (await dc.variablesRequest({ variablesReference: sp.variablesReference, filter: 'indexed', start: 1, count: 2 })).body.variables;
+    const page = (
+      await dc.variablesRequest({ variablesReference: sp.variablesReference, filter: 'indexed', start: 1, count: 2 })
+    ).body.variables;
     assert.equal(page.length, 2);
     assert.match(page[0].value, /^gfn 0x20001: 0x2000010020 /);
     const e = vars.get('slot_phys entry')!;
@@ -258,15 +298,23 @@ describe('hptrace debug adapter over DAP', () => {
     const pteg = vars.get('PTEG')!;
     assert.equal(pteg.length, 8);
     assert.match(v(pteg, '[0x118] ←').value, /^valid v 0x4000000000004005/);
-    const kids = (await dc.variablesRequest({ variablesReference: v(pteg, '[0x118] ←').variablesReference })).body.variables;
-    assert.deepEqual(kids.map((k) => k.name), ['v', 'r (host)', 'r (guest view)']);
+    const kids = (await dc.variablesRequest({ variablesReference: v(pteg, '[0x118] ←').variablesReference })).body
+      .variables;
+    assert.deepEqual(
+      kids.map((k) => k.name),
+      ['v', 'r (host)', 'r (guest view)'],
+    );
     const m = vars.get('machine')!;
     assert.match(v(m, 'cpu').value, /^power7/);
     assert.equal(v(m, 'host page size').value, '64K');
     assert.match(v(m, 'HPT size').value, /order 18: 256K, 0x4000 entries/);
     assert.equal(v(m, 'HPT entries').indexedVariables, 0x4000);
-    const counts = (await dc.variablesRequest({ variablesReference: v(m, 'results so far').variablesReference })).body.variables;
-    assert.deepEqual(counts.map((c) => `${c.name}=${c.value}`), ['H_SUCCESS=4', 'H_PARAMETER=1']);
+    const counts = (await dc.variablesRequest({ variablesReference: v(m, 'results so far').variablesReference })).body
+      .variables;
+    assert.deepEqual(
+      counts.map((c) => `${c.name}=${c.value}`),
+      ['H_SUCCESS=4', 'H_PARAMETER=1'],
+    );
     // The extension's custom request.
     const st = await dc.customRequest('hptrace.machineState');
     assert.equal(st.body.line, 22);
@@ -289,8 +337,12 @@ describe('hptrace debug adapter over DAP', () => {
     const src = await dc.sourceRequest({ sourceReference: ref, source: { sourceReference: ref } });
     const lines = src.body.content.split('\n');
     const decided = lines.findIndex((l) => l.startsWith('▶'));
-    assert.match(lines[decided], /hpte_cache_flags_ok.*does not match the slot's cache bits I {2}<== decides H_PARAMETER/);
-    for (let k = 0; k < 20 && !/decid/.test(s.body.description!); k++) s = await move(() => dc.nextRequest({ threadId: 1 }));
+    assert.match(
+      lines[decided],
+      /hpte_cache_flags_ok.*does not match the slot's cache bits I {2}<== decides H_PARAMETER/,
+    );
+    for (let k = 0; k < 20 && !/decid/.test(s.body.description!); k++)
+      s = await move(() => dc.nextRequest({ threadId: 1 }));
     assert.match(s.body.description!, /✗ kvmppc_h_enter: guest WIMG .* → H_PARAMETER \(deciding check\)/);
     assert.equal((await top()).line, decided + 1);
     await move(() => dc.stepOutRequest({ threadId: 1 }));
@@ -331,12 +383,20 @@ describe('hptrace debug adapter over DAP', () => {
   });
 
   test('a malformed trace fails the launch with file:line:col, and the adapter stays usable', async () => {
-    await dc.initializeRequest({ adapterID: 'hptrace', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
-    const out = dc.waitForEvent('output');
-    await assert.rejects(dc.launchRequest({ trace: MALFORMED } as DebugProtocol.LaunchRequestArguments), (err: Error) => {
-      assert.match(err.message, /malformed\.hptrace:8:35: H_ENTER pte_index: expected a number/);
-      return true;
+    await dc.initializeRequest({
+      adapterID: 'hptrace',
+      linesStartAt1: true,
+      columnsStartAt1: true,
+      pathFormat: 'path',
     });
+    const out = dc.waitForEvent('output');
+    await assert.rejects(
+      dc.launchRequest({ trace: MALFORMED } as DebugProtocol.LaunchRequestArguments),
+      (err: Error) => {
+        assert.match(err.message, /malformed\.hptrace:8:35: H_ENTER pte_index: expected a number/);
+        return true;
+      },
+    );
     const ev = await out;
     assert.match(ev.body.output, /malformed\.hptrace:8:35:/);
     await assert.rejects(dc.nextRequest({ threadId: 1 }), /no trace is loaded/);
@@ -354,7 +414,10 @@ describe('hptrace debug adapter over DAP', () => {
     await assert.rejects(dc.nextRequest({ threadId: 1 }), /no trace is loaded/);
     await assert.rejects(dc.stackTraceRequest({ threadId: 1 }), /no trace is loaded/);
     await assert.rejects(dc.launchRequest({} as DebugProtocol.LaunchRequestArguments), /"trace".*is required/);
-    await assert.rejects(dc.launchRequest({ trace: '/nonexistent.hptrace' } as DebugProtocol.LaunchRequestArguments), /cannot open trace/);
+    await assert.rejects(
+      dc.launchRequest({ trace: '/nonexistent.hptrace' } as DebugProtocol.LaunchRequestArguments),
+      /cannot open trace/,
+    );
     const stopped = dc.waitForEvent('stopped');
     await dc.launchRequest({ trace: IO_BAR } as DebugProtocol.LaunchRequestArguments);
     await dc.configurationDoneRequest();
@@ -362,7 +425,10 @@ describe('hptrace debug adapter over DAP', () => {
     await assert.rejects(dc.variablesRequest({ variablesReference: 987654 }), /unknown variablesReference/);
     await assert.rejects(dc.gotoRequest({ threadId: 1, targetId: 123456 }), /unknown target/);
     await assert.rejects(dc.evaluateRequest({ expression: 'ptel +', context: 'watch' }), /ends too early/);
-    await assert.rejects(dc.evaluateRequest({ expression: 'nosuchname == 1', context: 'watch' }), /unknown name nosuchname/);
+    await assert.rejects(
+      dc.evaluateRequest({ expression: 'nosuchname == 1', context: 'watch' }),
+      /unknown name nosuchname/,
+    );
     await assert.rejects(dc.evaluateRequest({ expression: 'decode zz', context: 'repl' }), /64-bit number/);
     await assert.rejects(dc.scopesRequest({ frameId: 4242 }), /unknown frameId/);
     await assert.rejects(dc.sourceRequest({ sourceReference: 77 }), /unknown sourceReference/);
@@ -394,7 +460,15 @@ describe('hptrace debug adapter over DAP', () => {
     // A trace long enough that reading it to the end takes well over the 300 ms progress threshold.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-dap-'));
     const big = path.join(dir, 'big.hptrace');
-    const g = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'gen.mjs'), '--hcalls', '400000', '--seed', '3', '--out', big]);
+    const g = spawnSync(process.execPath, [
+      path.join(ROOT, 'scripts', 'gen.mjs'),
+      '--hcalls',
+      '400000',
+      '--seed',
+      '3',
+      '--out',
+      big,
+    ]);
     assert.equal(g.status, 0, String(g.stderr));
     const lines = fs.readFileSync(big, 'utf8').split('\n');
     let lastLine = lines.length;

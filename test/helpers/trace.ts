@@ -32,7 +32,12 @@ export class Rig {
     const r = executeHcall(this.m, rec, true);
     const checks = r.checks!.checks;
     const c = decidingCheck(checks, r.ret === 0);
-    return Object.assign(r, { name: r.ret === null ? 'null' : returnCodeName(r.ret), decided: c?.id ?? '', detail: c?.detail ?? '', checkIds: checks.map((x) => x.id) });
+    return Object.assign(r, {
+      name: r.ret === null ? 'null' : returnCodeName(r.ret),
+      decided: c?.id ?? '',
+      detail: c?.detail ?? '',
+      checkIds: checks.map((x) => x.id),
+    });
   }
   out(r: HcallResult, i: number): string {
     return '0x' + (BigInt(r.outHi[i]) * 2n ** 32n + BigInt(r.outLo[i])).toString(16);

@@ -14,7 +14,11 @@ const fixtures = path.join(findRoot(__dirname), 'test', 'fixtures');
 const ioBar = vscode.Uri.file(path.join(fixtures, 'ext-io-bar.hptrace'));
 const malformed = vscode.Uri.file(path.join(fixtures, 'ext-malformed.hptrace'));
 
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 10000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 10000,
+): Promise<T> {
   const t0 = Date.now();
   for (;;) {
     const v = await fn();
@@ -35,7 +39,9 @@ function posOf(doc: vscode.TextDocument, needle: string, inLine?: string): vscod
 }
 
 function hoverText(hovers: vscode.Hover[]): string {
-  return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
+  return hovers
+    .flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : '')))
+    .join('\n');
 }
 
 describe('hptrace extension', function () {
@@ -46,7 +52,9 @@ describe('hptrace extension', function () {
   before(async () => {
     doc = await vscode.workspace.openTextDocument(ioBar);
     await vscode.window.showTextDocument(doc);
-    const ext = await until('the extension', () => vscode.extensions.all.find((e) => e.packageJSON?.name === 'hptrace' && e.packageJSON?.contributes?.languages));
+    const ext = await until('the extension', () =>
+      vscode.extensions.all.find((e) => e.packageJSON?.name === 'hptrace' && e.packageJSON?.contributes?.languages),
+    );
     api = await until('activation', () => ext.isActive && (ext.exports as HptraceTestApi));
   });
 
@@ -56,7 +64,11 @@ describe('hptrace extension', function () {
   });
 
   it('hovers a known ptel with the field table, memslot and WIMG check', async () => {
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', ioBar, posOf(doc, '0x20001106a'));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      ioBar,
+      posOf(doc, '0x20001106a'),
+    );
     const md = hoverText(hovers);
     assert.match(md, /HPTE second doubleword \(r\)\*\* `0x20001106a`/);
     assert.match(md, /\| I \| 5 \| `0x1` \| cache-inhibited \|/);
@@ -65,7 +77,11 @@ describe('hptrace extension', function () {
   });
 
   it('hovers a known pteh with the v table', async () => {
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', ioBar, posOf(doc, '0x4000000000001005'));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      ioBar,
+      posOf(doc, '0x4000000000001005'),
+    );
     const md = hoverText(hovers);
     assert.match(md, /HPTE first doubleword \(v\)\*\* `0x4000000000001005` — 1T L V/);
     assert.match(md, /\| SSIZE \| 63:62 \| `0x1` \| 1T segment \|/);
@@ -78,17 +94,30 @@ describe('hptrace extension', function () {
       const d = vscode.languages.getDiagnostics(malformed);
       return d.length >= 4 && d;
     });
-    const byLine = diags.map((d) => `${d.range.start.line + 1}:${d.range.start.character}-${d.range.end.character} ${d.message}`).sort();
+    const byLine = diags
+      .map((d) => `${d.range.start.line + 1}:${d.range.start.character}-${d.range.end.character} ${d.message}`)
+      .sort();
     const l6 = bad.lineAt(5).text;
-    assert.ok(byLine.some((s) => s.startsWith(`6:${l6.indexOf('colour')}-${l6.indexOf('colour') + 6} memslot: unknown field "colour"`)), byLine.join('\n'));
-    assert.ok(byLine.some((s) => /^5:\d+-\d+ vma .* overlaps the live vma/.test(s)), byLine.join('\n'));
+    assert.ok(
+      byLine.some((s) =>
+        s.startsWith(`6:${l6.indexOf('colour')}-${l6.indexOf('colour') + 6} memslot: unknown field "colour"`),
+      ),
+      byLine.join('\n'),
+    );
+    assert.ok(
+      byLine.some((s) => /^5:\d+-\d+ vma .* overlaps the live vma/.test(s)),
+      byLine.join('\n'),
+    );
     assert.ok(byLine.some((s) => /^7:.*expected a number/.test(s)));
     assert.ok(byLine.some((s) => /^8:.*expected a return code name/.test(s)));
     assert.strictEqual(vscode.languages.getDiagnostics(ioBar).length, 0);
   });
 
   it('re-checks after an edit', async () => {
-    const untitled = await vscode.workspace.openTextDocument({ language: 'hptrace', content: 'hptrace 1\ncpu power7\n' });
+    const untitled = await vscode.workspace.openTextDocument({
+      language: 'hptrace',
+      content: 'hptrace 1\ncpu power7\n',
+    });
     await vscode.window.showTextDocument(untitled);
     const ed = vscode.window.activeTextEditor!;
     await ed.edit((e) => e.insert(new vscode.Position(2, 0), 'cpu power9\n'));
@@ -103,23 +132,43 @@ describe('hptrace extension', function () {
   });
 
   it('lists configuration, mappings, slots and hcalls in the outline', async () => {
-    const syms = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', ioBar);
-    assert.deepStrictEqual(syms.map((s) => s.name), ['Configuration', 'Host mappings', 'Memory slots', 'Hcalls']);
-    assert.deepStrictEqual(syms[2].children.map((c) => c.name), ['memslot 0', 'memslot 1']);
+    const syms = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>(
+      'vscode.executeDocumentSymbolProvider',
+      ioBar,
+    );
+    assert.deepStrictEqual(
+      syms.map((s) => s.name),
+      ['Configuration', 'Host mappings', 'Memory slots', 'Hcalls'],
+    );
+    assert.deepStrictEqual(
+      syms[2].children.map((c) => c.name),
+      ['memslot 0', 'memslot 1'],
+    );
     assert.strictEqual(syms[3].children.length, 12);
   });
 
   it('shows inlay hints for HPTE words and emulated results', async () => {
     const range = new vscode.Range(0, 0, doc.lineCount, 0);
-    const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', ioBar, range);
+    const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>(
+      'vscode.executeInlayHintProvider',
+      ioBar,
+      range,
+    );
     const labels = hints.map((h) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')));
     assert.ok(labels.includes('64K 1T L V'), labels.join('\n'));
     assert.ok(labels.includes('RPN 0x200011000 WIMG WI-G PP 2'), labels.join('\n'));
-    assert.ok(labels.some((l) => l.startsWith("⇒ H_PARAMETER: guest WIMG WI-G")), labels.join('\n'));
+    assert.ok(
+      labels.some((l) => l.startsWith('⇒ H_PARAMETER: guest WIMG WI-G')),
+      labels.join('\n'),
+    );
   });
 
   it('goes from a ptel to its memslot and vma lines', async () => {
-    const defs = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', ioBar, posOf(doc, '0x20001106a'));
+    const defs = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>(
+      'vscode.executeDefinitionProvider',
+      ioBar,
+      posOf(doc, '0x20001106a'),
+    );
     const lines = defs.map((d) => ('targetRange' in d ? d.targetRange : d.range).start.line).sort((a, b) => a - b);
     assert.deepStrictEqual(lines, [posOf(doc, 'pfnmap').line, posOf(doc, 'memslot 1').line]);
   });
@@ -133,22 +182,37 @@ describe('hptrace extension', function () {
   it('fills the Memslots and slot_phys views at a stop on H_PARAMETER', async () => {
     assert.deepStrictEqual(api.memslots.getChildren(), [], 'empty before a session');
     await vscode.window.showTextDocument(doc);
-    const started = await vscode.debug.startDebugging(undefined, { type: 'hptrace', request: 'launch', name: 'ext views', trace: ioBar.fsPath, stopOnEntry: false, breakOn: ['H_PARAMETER'] });
+    const started = await vscode.debug.startDebugging(undefined, {
+      type: 'hptrace',
+      request: 'launch',
+      name: 'ext views',
+      trace: ioBar.fsPath,
+      stopOnEntry: false,
+      breakOn: ['H_PARAMETER'],
+    });
     assert.ok(started, 'debug session started');
     try {
       const line = posOf(doc, '0x20001106a').line + 1;
       const st = await until('a stop on H_PARAMETER', () => api.store.state?.line === line && api.store.state, 20000);
       assert.strictEqual(st.hcall?.ret, 'H_PARAMETER');
       const slots = api.memslots.getChildren();
-      assert.deepStrictEqual(slots.map((s) => api.memslots.getTreeItem(s).label), ['memslot 0', 'memslot 1']);
+      assert.deepStrictEqual(
+        slots.map((s) => api.memslots.getTreeItem(s).label),
+        ['memslot 0', 'memslot 1'],
+      );
       const m1 = api.memslots.getTreeItem(slots[1]);
       assert.match(String(m1.description), /gpa 0x200000000–0x200100000 .*pfnmap cache=I/);
       assert.match((m1.tooltip as vscode.MarkdownString).value, /\| cache bits \| I \|/);
-      const fields = api.memslots.getChildren(slots[1]).map((f) => `${api.memslots.getTreeItem(f).label}=${api.memslots.getTreeItem(f).description}`);
+      const fields = api.memslots
+        .getChildren(slots[1])
+        .map((f) => `${api.memslots.getTreeItem(f).label}=${api.memslots.getTreeItem(f).description}`);
       assert.ok(fields.includes('hva=0x3fff80000000'), fields.join(', '));
 
       const physSlots = api.slotPhys.getChildren();
-      assert.deepStrictEqual(physSlots.map((s) => api.slotPhys.getTreeItem(s).label), ['slot 0', 'slot 1']);
+      assert.deepStrictEqual(
+        physSlots.map((s) => api.slotPhys.getTreeItem(s).label),
+        ['slot 0', 'slot 1'],
+      );
       const entries = api.slotPhys.getChildren(physSlots[1]);
       const items = entries.map((e) => api.slotPhys.getTreeItem(e));
       assert.strictEqual(items.length, 1);
@@ -158,7 +222,9 @@ describe('hptrace extension', function () {
       assert.strictEqual(api.slotPhys.currentNode(), entries[0]);
       // 16M huge pages over 64K host pages: order 8; the 512 entries come in pages with "Load more…".
       const ramNodes = api.slotPhys.getChildren(physSlots[0]);
-      const ram = ramNodes.filter((e) => e.kind === 'entry').map((e) => String(api.slotPhys.getTreeItem(e).description));
+      const ram = ramNodes
+        .filter((e) => e.kind === 'entry')
+        .map((e) => String(api.slotPhys.getTreeItem(e).description));
       assert.ok(ram.length > 0 && ram.every((d) => /order 8/.test(d)), ram.join('\n'));
       assert.strictEqual(ramNodes[ramNodes.length - 1].kind, 'more');
       await vscode.commands.executeCommand('hptrace.loadMoreSlotPhys', 0);

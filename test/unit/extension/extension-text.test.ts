@@ -3,15 +3,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { definitionTargets } from '../../src/extension/definitionTargets';
-import { decodeValueMarkdown, hoverAt, slotPhysMarkdown } from '../../src/extension/hoverText';
-import { lineHints, resultLabel } from '../../src/extension/inlayText';
-import { buildSymbols, HCALL_GROUP } from '../../src/extension/symbolTree';
-import { TraceModel } from '../../src/extension/traceModel';
-import { memslotText, slotPhysText } from '../../src/extension/viewText';
-import { cacheFlagsOk } from '../../src/extension/backing';
-import { R } from '../../src/core/bits';
-import { u64 } from '../../src/core/u64';
+import { definitionTargets } from '../../../src/extension/definitionTargets';
+import { decodeValueMarkdown, hoverAt, slotPhysMarkdown } from '../../../src/extension/hoverText';
+import { lineHints, resultLabel } from '../../../src/extension/inlayText';
+import { buildSymbols, HCALL_GROUP } from '../../../src/extension/symbolTree';
+import { TraceModel } from '../../../src/extension/traceModel';
+import { memslotText, slotPhysText } from '../../../src/extension/viewText';
+import { cacheFlagsOk } from '../../../src/extension/backing';
+import { R } from '../../../src/core/bits';
+import { u64 } from '../../../src/core/u64';
 
 function findRoot(dir: string): string {
   while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
@@ -52,7 +52,10 @@ test('hover on a ptel: the r table, page size, guest address, memslot, backing a
 });
 
 test('hover on a ptel that matches the BAR cache bits passes; RAM made cacheable is flagged', () => {
-  assert.match(hover('ptel=0x20001102a', '0x20001102a')!.markdown, /`-I-G` on an I\/O slot with cache bits I: ✅ passes/);
+  assert.match(
+    hover('ptel=0x20001102a', '0x20001102a')!.markdown,
+    /`-I-G` on an I\/O slot with cache bits I: ✅ passes/,
+  );
   const ram = hover('ptel=0x201102a', '0x201102a')!.markdown;
   assert.match(ram, /anon, 16M pages \(RAM\)/);
   assert.match(ram, /on RAM: ⚠️ not M: the kernel makes the mapping cacheable/);
@@ -95,7 +98,10 @@ test('hover shows the emulated result once the model was replayed', () => {
   const n = lineOf('ptel=0x20001106a');
   const text = lines[n - 1];
   const h = hoverAt(m, n, text.indexOf('0x20001106a') + 1, text)!;
-  assert.match(h.markdown, /\*\*Emulated result\*\*: H_PARAMETER — guest WIMG WI-G: W=1 I=1 does not match the slot's cache bits I/);
+  assert.match(
+    h.markdown,
+    /\*\*Emulated result\*\*: H_PARAMETER — guest WIMG WI-G: W=1 I=1 does not match the slot's cache bits I/,
+  );
 });
 
 test('decodeValueMarkdown: v, r and slot_phys readings; junk is refused', () => {
@@ -122,26 +128,58 @@ test('inlay hints: decodings after pteh and ptel, and the emulated result at the
   const text = lines[n - 1];
   const out = model.replay().get(n)!;
   const hints = lineHints(text, model.host(), { decode: true }, out);
-  assert.deepEqual(hints.map((h) => h.label), ['64K 1T L V', 'RPN 0x200011000 WIMG WI-G PP 2', "⇒ H_PARAMETER: guest WIMG WI-G: W=1 I=1 does not match the slot's cache bits I"]);
+  assert.deepEqual(
+    hints.map((h) => h.label),
+    [
+      '64K 1T L V',
+      'RPN 0x200011000 WIMG WI-G PP 2',
+      "⇒ H_PARAMETER: guest WIMG WI-G: W=1 I=1 does not match the slot's cache bits I",
+    ],
+  );
   assert.equal(hints[0].col, text.indexOf('0x4000000000004085') + '0x4000000000004085'.length);
   assert.equal(hints[2].col, text.length);
-  assert.deepEqual(lineHints(text, model.host(), { decode: false }).map((h) => h.label), []);
+  assert.deepEqual(
+    lineHints(text, model.host(), { decode: false }).map((h) => h.label),
+    [],
+  );
   assert.deepEqual(lineHints('vma 0x0-0x10000 anon', model.host(), { decode: true }), []);
 });
 
 test('result labels: success with r4, divergence marked, not emulated', () => {
   const o = model.replay();
   assert.equal(resultLabel(o.get(lineOf('ptel=0x1000192'))!), '⇒ H_SUCCESS r4=0x100');
-  assert.match(resultLabel(o.get(lineOf('ptel=0x1021012'))!), /^⇒ H_SUCCESS r4=0x130  ≠ recorded$/);
+  assert.match(resultLabel(o.get(lineOf('ptel=0x1021012'))!), /^⇒ H_SUCCESS r4=0x130 {2}≠ recorded$/);
   assert.match(resultLabel(o.get(lineOf('ptel=0x201102a'))!), /^⇒ H_SUCCESS: .*made cacheable/);
-  assert.equal(resultLabel({ line: 1, ret: null, detail: '', out: {}, madeCacheable: false, diverged: false, divergence: [], slot: -1, physIndex: -1 }), '⇒ not emulated');
+  assert.equal(
+    resultLabel({
+      line: 1,
+      ret: null,
+      detail: '',
+      out: {},
+      madeCacheable: false,
+      diverged: false,
+      divergence: [],
+      slot: -1,
+      physIndex: -1,
+    }),
+    '⇒ not emulated',
+  );
 });
 
 test('outline: configuration, host mappings, memory slots, hcalls', () => {
   const syms = buildSymbols(model.records);
-  assert.deepEqual(syms.map((s) => s.name), ['Configuration', 'Host mappings', 'Memory slots', 'Hcalls']);
-  assert.deepEqual(syms[0].children.map((c) => `${c.name}: ${c.detail}`), ['hptrace: format 1', 'cpu: power7', 'host page: 64K', 'hpt order: 18 (0x4000 HPTEs)']);
-  assert.deepEqual(syms[2].children.map((c) => c.name), ['memslot 0', 'memslot 1']);
+  assert.deepEqual(
+    syms.map((s) => s.name),
+    ['Configuration', 'Host mappings', 'Memory slots', 'Hcalls'],
+  );
+  assert.deepEqual(
+    syms[0].children.map((c) => `${c.name}: ${c.detail}`),
+    ['hptrace: format 1', 'cpu: power7', 'host page: 64K', 'hpt order: 18 (0x4000 HPTEs)'],
+  );
+  assert.deepEqual(
+    syms[2].children.map((c) => c.name),
+    ['memslot 0', 'memslot 1'],
+  );
   assert.equal(syms[3].children.length, 12);
   assert.equal(syms[3].children[4].detail, '-> H_PARAMETER');
   assert.equal(syms[3].line, lineOf('ptel=0x1000192'));
@@ -152,7 +190,10 @@ test('outline of a big trace groups the hcalls', () => {
   const syms = buildSymbols(new TraceModel(text, 'big').records);
   const h = syms.find((s) => s.name === 'Hcalls')!;
   assert.equal(h.detail, '2500');
-  assert.deepEqual(h.children.map((c) => c.name), [`hcalls 1–${HCALL_GROUP}`, `hcalls ${HCALL_GROUP + 1}–${2 * HCALL_GROUP}`, `hcalls ${2 * HCALL_GROUP + 1}–2500`]);
+  assert.deepEqual(
+    h.children.map((c) => c.name),
+    [`hcalls 1–${HCALL_GROUP}`, `hcalls ${HCALL_GROUP + 1}–${2 * HCALL_GROUP}`, `hcalls ${2 * HCALL_GROUP + 1}–2500`],
+  );
   assert.equal(h.children[0].children.length, HCALL_GROUP);
 });
 
@@ -160,11 +201,20 @@ test('go to definition: from a ptel to its memslot and vma lines; from a memslot
   const n = lineOf('ptel=0x20001106a');
   const text = lines[n - 1];
   const t = definitionTargets(model, n, text.indexOf('0x20001106a') + 1, text);
-  assert.deepEqual(t.map((x) => [x.what, x.line]), [['memslot', lineOf('memslot 1 ')], ['vma', lineOf('pfnmap pgoff=0x200000')]]);
+  assert.deepEqual(
+    t.map((x) => [x.what, x.line]),
+    [
+      ['memslot', lineOf('memslot 1 ')],
+      ['vma', lineOf('pfnmap pgoff=0x200000')],
+    ],
+  );
   assert.deepEqual(definitionTargets(model, n, 2, text), []);
   const ms = lineOf('memslot 0 ');
   const mt = lines[ms - 1];
-  assert.deepEqual(definitionTargets(model, ms, mt.indexOf('hva=') + 5, mt).map((x) => [x.what, x.line]), [['vma', lineOf('anon page=16M')]]);
+  assert.deepEqual(
+    definitionTargets(model, ms, mt.indexOf('hva=') + 5, mt).map((x) => [x.what, x.line]),
+    [['vma', lineOf('anon page=16M')]],
+  );
 });
 
 test('diagnostics: parser errors and host-state errors with exact columns', () => {
@@ -173,20 +223,43 @@ test('diagnostics: parser errors and host-state errors with exact columns', () =
   const errs = m.errors.map((e) => `${e.line}:${e.col}-${e.endCol} ${e.detail}`);
   assert.equal(m.parseErrors.length, 3, errs.join('\n'));
   const l6 = bad.split('\n')[5];
-  assert.match(errs[0], new RegExp(`^6:${l6.indexOf('colour') + 1}-${l6.indexOf('colour') + 7} memslot: unknown field "colour"`));
+  assert.match(
+    errs[0],
+    new RegExp(`^6:${l6.indexOf('colour') + 1}-${l6.indexOf('colour') + 7} memslot: unknown field "colour"`),
+  );
   assert.match(errs[1], /^7:\d+-\d+ H_ENTER ptel: expected a number/);
   assert.match(errs[2], /^8:\d+-\d+ expected a return code name/);
   assert.equal(m.validationErrors.length, 1);
-  assert.match(errs[3], /^5:5-34 vma 0x7fff08000000-0x7fff18000000 overlaps the live vma 0x7fff00000000-0x7fff10000000 from line 4/);
+  assert.match(
+    errs[3],
+    /^5:5-34 vma 0x7fff08000000-0x7fff18000000 overlaps the live vma 0x7fff00000000-0x7fff10000000 from line 4/,
+  );
   assert.equal(new TraceModel(ioBarText, 'ok').errors.length, 0);
 });
 
 test('view text: memslot and slot_phys items', () => {
-  const t = memslotText({ id: 1, baseGfn: '0x20000', npages: '0x10', gpaStart: '0x200000000', gpaEnd: '0x2000fffff', hva: '0x3fff80000000', flags: '0x0', line: 10, backing: { type: 'pfnmap', start: '0x3fff80000000', end: '0x3fff80100000', pgoff: '0x200000', cache: 'I', line: 9 }, slotPhysCount: 1, hasIo: true });
+  const t = memslotText({
+    id: 1,
+    baseGfn: '0x20000',
+    npages: '0x10',
+    gpaStart: '0x200000000',
+    gpaEnd: '0x2000fffff',
+    hva: '0x3fff80000000',
+    flags: '0x0',
+    line: 10,
+    backing: { type: 'pfnmap', start: '0x3fff80000000', end: '0x3fff80100000', pgoff: '0x200000', cache: 'I', line: 9 },
+    slotPhysCount: 1,
+    hasIo: true,
+  });
   assert.equal(t.label, 'memslot 1');
   assert.match(t.description, /gpa 0x200000000–0x2000fffff · 0x10 pages · pfnmap cache=I · I\/O/);
   assert.match(t.tooltip, /\| cache bits \| I \|/);
-  const e = slotPhysText(1, { index: 1, gfn: '0x20001', value: '0x200010021', pfn: '0x200010', order: 1, flags: ['NO_CACHE'], io: true }, 65536, true);
+  const e = slotPhysText(
+    1,
+    { index: 1, gfn: '0x20001', value: '0x200010021', pfn: '0x200010', order: 1, flags: ['NO_CACHE'], io: true },
+    65536,
+    true,
+  );
   assert.equal(e.label, '[0x1] 0x200010021');
   assert.match(e.description, /pfn 0x200010 order 1 NO_CACHE · I\/O ◀ current hcall/);
   assert.match(e.tooltip, /\| NO_CACHE \| 5 \| `0x1` \| cache-inhibited \|/);

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as oniguruma from 'vscode-oniguruma';
 import * as vsctm from 'vscode-textmate';
-import { HCALLS, RETURN_CODES } from '../../src/core/bits';
+import { HCALLS, RETURN_CODES } from '../../../src/core/bits';
 
 /** The repository root, wherever the bundled test runs from (out/test/unit/ after the build). */
 function findRoot(dir: string): string {
@@ -19,8 +19,12 @@ async function loadGrammar(): Promise<vsctm.IGrammar> {
   const wasm = fs.readFileSync(path.join(root, 'node_modules/vscode-oniguruma/release/onig.wasm'));
   await oniguruma.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
   const registry = new vsctm.Registry({
-    onigLib: Promise.resolve({ createOnigScanner: (p: string[]) => new oniguruma.OnigScanner(p), createOnigString: (s: string) => new oniguruma.OnigString(s) }),
-    loadGrammar: async (scope) => (scope === 'source.hptrace' ? vsctm.parseRawGrammar(fs.readFileSync(grammarPath, 'utf8'), grammarPath) : null),
+    onigLib: Promise.resolve({
+      createOnigScanner: (p: string[]) => new oniguruma.OnigScanner(p),
+      createOnigString: (s: string) => new oniguruma.OnigString(s),
+    }),
+    loadGrammar: async (scope) =>
+      scope === 'source.hptrace' ? vsctm.parseRawGrammar(fs.readFileSync(grammarPath, 'utf8'), grammarPath) : null,
   });
   const g = await registry.loadGrammar('source.hptrace');
   assert.ok(g, 'grammar loads');
@@ -43,12 +47,20 @@ async function scopes(line: string): Promise<Map<string, string[]>> {
 
 function has(m: Map<string, string[]>, text: string, scope: string): void {
   const s = m.get(text);
-  assert.ok(s, `token ${JSON.stringify(text)} exists (tokens: ${[...m.keys()].map((k) => JSON.stringify(k)).join(' ')})`);
-  assert.ok(s.some((x) => x.startsWith(scope)), `${JSON.stringify(text)} has ${scope}; got ${s.join(' ')}`);
+  assert.ok(
+    s,
+    `token ${JSON.stringify(text)} exists (tokens: ${[...m.keys()].map((k) => JSON.stringify(k)).join(' ')})`,
+  );
+  assert.ok(
+    s.some((x) => x.startsWith(scope)),
+    `${JSON.stringify(text)} has ${scope}; got ${s.join(' ')}`,
+  );
 }
 
 test('hcall line: keyword, time stamp, hcall name, fields, hex, result arrow, success code, comment', async () => {
-  const m = await scopes('hcall @1234.567890 vcpu=1 H_ENTER flags=0x0 pte_index=0x1f8 pteh=0x4000c0de00001005 ptel=0x2000000190 -> H_SUCCESS r4=0x1f9 # ok');
+  const m = await scopes(
+    'hcall @1234.567890 vcpu=1 H_ENTER flags=0x0 pte_index=0x1f8 pteh=0x4000c0de00001005 ptel=0x2000000190 -> H_SUCCESS r4=0x1f9 # ok',
+  );
   has(m, 'hcall', 'keyword.other.record.hptrace');
   has(m, '@1234.567890', 'constant.other.timestamp.hptrace');
   has(m, 'vcpu', 'variable.other.property.field.hptrace');

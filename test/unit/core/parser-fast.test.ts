@@ -8,14 +8,24 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HCALLS, RETURN_CODES } from '../../src/core/bits';
-import { executeHcall, reusableResult } from '../../src/core/handlers';
-import { firstSyntaxError, forEachLine, forEachLineBytes } from '../../src/core/lines';
-import { Machine } from '../../src/core/machine';
-import { newHcallRecord, newParserState, parseAll, parseHcallBytes, parseLine, parseLineGeneric, ParserState, reusableHcallRecord } from '../../src/core/parser';
-import { HcallRecord, TraceRecord } from '../../src/core/records';
-import { applyRecord, diverged, finalJson, stepJson } from '../../src/core/replay';
-import { ByteSink, writeFinal, writeStep } from '../../src/cli/jsonOut';
+import { HCALLS, RETURN_CODES } from '../../../src/core/bits';
+import { executeHcall, reusableResult } from '../../../src/core/handlers';
+import { firstSyntaxError, forEachLine, forEachLineBytes } from '../../../src/core/lines';
+import { Machine } from '../../../src/core/machine';
+import {
+  newHcallRecord,
+  newParserState,
+  parseAll,
+  parseHcallBytes,
+  parseLine,
+  parseLineGeneric,
+  ParserState,
+  reusableHcallRecord,
+} from '../../../src/core/parser';
+import { HcallRecord, TraceRecord } from '../../../src/core/records';
+import { applyRecord, diverged, finalJson, stepJson } from '../../../src/core/replay';
+import { ByteSink, writeFinal, writeStep } from '../../../src/cli/jsonOut';
+import { CONFORMANCE_DIR } from '../../helpers/paths';
 
 /** mulberry32 */
 function rng(seed: number) {
@@ -62,7 +72,20 @@ function value(r: R): string {
 }
 
 const SEPS = [' ', ' ', ' ', '  ', '\t', ' \t ', '\r ', ' \r'];
-const NAMES = [...HCALLS.map((h) => h.name), 'H_FOO', 'h_enter', 'H_ENTER=1', '0x8', '8', '0x124', '0x4', '0x999', '0x', 'HCALL', 'H_RÉAD'];
+const NAMES = [
+  ...HCALLS.map((h) => h.name),
+  'H_FOO',
+  'h_enter',
+  'H_ENTER=1',
+  '0x8',
+  '8',
+  '0x124',
+  '0x4',
+  '0x999',
+  '0x',
+  'HCALL',
+  'H_RÉAD',
+];
 const RETS = [...RETURN_CODES.map((c) => c.name), 'H_BOGUS', '0', 'H_SUCCESS=1'];
 
 /** An hcall line: mostly well-formed, with every kind of small damage now and then. */
@@ -90,7 +113,10 @@ function hcallLine(r: R): string {
         ]),
     );
   }
-  if (r.chance(0.5)) parts.push('vcpu=' + r.pick([String(r.int(8)), '0x10', '4294967295', '4294967296', '', 'abc', '1=2', '0x100000000']));
+  if (r.chance(0.5))
+    parts.push(
+      'vcpu=' + r.pick([String(r.int(8)), '0x10', '4294967295', '4294967296', '', 'abc', '1=2', '0x100000000']),
+    );
   const name = r.chance(0.9) ? r.pick(HCALLS.map((h) => h.name)) : r.pick(NAMES);
   parts.push(name);
   const def = HCALLS.find((h) => h.name === name || (/^\d|^0x/.test(name) && h.number === Number(name)));
@@ -142,7 +168,10 @@ test('the hcall byte scanner accepts only what the general parser parses, to the
   const reused = reusableHcallRecord();
   let fast = 0;
   for (let k = 0; k < 60000; k++) {
-    const line = k % 50 === 0 ? r.pick(['', '   ', '# c', '\t# é', 'hptrace 1', 'cpu power7', 'memslot 0 delete', '\r']) : hcallLine(r);
+    const line =
+      k % 50 === 0
+        ? r.pick(['', '   ', '# c', '\t# é', 'hptrace 1', 'cpu power7', 'memslot 0 delete', '\r'])
+        : hcallLine(r);
     const sawHeader = k % 97 !== 0;
     const sawHcall = r.chance(0.5);
     const st1: ParserState = { ...newParserState('f'), sawHeader, sawHcall };
@@ -185,7 +214,7 @@ test('time stamps come out exactly as Number() reads them', () => {
   }
 });
 
-test('the byte line reader gives the string reader\'s lines, whatever the chunk boundaries', () => {
+test("the byte line reader gives the string reader's lines, whatever the chunk boundaries", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-lines-'));
   const texts = [
     '',
@@ -213,7 +242,7 @@ test('the byte line reader gives the string reader\'s lines, whatever the chunk 
 });
 
 test('the CLI JSON writer prints stepJson and finalJson byte for byte', () => {
-  const conf = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'conformance');
+  const conf = CONFORMANCE_DIR;
   const files = fs.existsSync(conf) ? fs.readdirSync(conf).filter((f) => f.endsWith('.hptrace')) : [];
   assert.ok(files.length > 0);
   for (const f of files) {
@@ -246,8 +275,17 @@ test('firstSyntaxError finds what parseAll finds first', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-syntax-'));
   const r = rng(11);
   const good = 'hptrace 1\ncpu power7\nhost page=64K\n# c\n';
-  const cases = ['', '\n', 'hptrace 1', good, good + 'hcall H_READ 0x0 0x1\r\n', 'host page=64K\n', good + 'vma 0x0-0x10000 anon pfn=1 pfn=2\n'];
-  for (let k = 0; k < 300; k++) cases.push(good + Array.from({ length: 20 }, () => hcallLine(r)).join(r.chance(0.5) ? '\n' : '\r\n'));
+  const cases = [
+    '',
+    '\n',
+    'hptrace 1',
+    good,
+    good + 'hcall H_READ 0x0 0x1\r\n',
+    'host page=64K\n',
+    good + 'vma 0x0-0x10000 anon pfn=1 pfn=2\n',
+  ];
+  for (let k = 0; k < 300; k++)
+    cases.push(good + Array.from({ length: 20 }, () => hcallLine(r)).join(r.chance(0.5) ? '\n' : '\r\n'));
   cases.forEach((text, k) => {
     const f = path.join(dir, `c${k}.hptrace`);
     fs.writeFileSync(f, text);

@@ -1,9 +1,10 @@
 /** H_REMOVE, H_READ, H_PROTECT and H_BULK_REMOVE as of the seed commit's kernel. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rig } from '../helpers/trace';
+import { Rig } from '../../helpers/trace';
 
-const SETUP = 'host page=64K\nhpt order=18\nvma 0x10000000-0x11000000 anon pfn=0x5000\nmemslot 0 gfn=0x0 npages=0x100 hva=0x10000000\n';
+const SETUP =
+  'host page=64K\nhpt order=18\nvma 0x10000000-0x11000000 anon pfn=0x5000\nmemslot 0 gfn=0x0 npages=0x100 hva=0x10000000\n';
 function filled(): Rig {
   const rig = new Rig(SETUP);
   rig.call('hcall H_ENTER flags=0x0 pte_index=0x80 pteh=0x4000000000abc005 ptel=0x11192');
@@ -71,7 +72,12 @@ test('H_PROTECT: PP0 from flags bit 8, KEY_HI from bits 12-13, PP/N/KEY_LO from 
   const rig = filled();
   const r = rig.call('hcall H_PROTECT flags=0x3107 pte_index=0x81 avpn=0x0');
   assert.equal(r.name, 'H_SUCCESS');
-  assert.deepEqual(rig.hpt(0x81), { index: 0x81, v: '0x4000000000abd005', r: '0xb000000050021197', guest_r: '0xb000000000021197' });
+  assert.deepEqual(rig.hpt(0x81), {
+    index: 0x81,
+    v: '0x4000000000abd005',
+    r: '0xb000000050021197',
+    guest_r: '0xb000000000021197',
+  });
 });
 
 test('H_PROTECT: not valid or AVPN mismatch -> H_NOT_FOUND; out of range -> H_PARAMETER', () => {
@@ -83,7 +89,9 @@ test('H_PROTECT: not valid or AVPN mismatch -> H_NOT_FOUND; out of range -> H_PA
 
 test('H_BULK_REMOVE: found (R and C moved into the response), not found goes on, end of list stops', () => {
   const rig = filled();
-  const r = rig.call('hcall H_BULK_REMOVE 0x4000000000000080 0x0 0x4200000000000081 0x1234500 0xc000000000000000 0x0 0x4000000000000082 0x0');
+  const r = rig.call(
+    'hcall H_BULK_REMOVE 0x4000000000000080 0x0 0x4200000000000081 0x1234500 0xc000000000000000 0x0 0x4000000000000082 0x0',
+  );
   assert.equal(r.name, 'H_SUCCESS');
   assert.equal(rig.out(r, 0), '0x8c00000000000080');
   assert.equal(rig.out(r, 2), '0x9200000000000081');
@@ -93,7 +101,9 @@ test('H_BULK_REMOVE: found (R and C moved into the response), not found goes on,
 
 test('H_BULK_REMOVE: andcond sees the lock bit; AVPN match removes', () => {
   const rig = filled();
-  const r = rig.call('hcall H_BULK_REMOVE 0x4100000000000080 0x40 0x4200000000000081 0x4000000000abd000 0xc000000000000000 0x0 0x0 0x0');
+  const r = rig.call(
+    'hcall H_BULK_REMOVE 0x4100000000000080 0x40 0x4200000000000081 0x4000000000abd000 0xc000000000000000 0x0 0x0 0x0',
+  );
   assert.equal(rig.out(r, 0), '0x9100000000000080');
   assert.equal(rig.out(r, 2), '0x8e00000000000081');
 });

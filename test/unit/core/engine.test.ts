@@ -4,16 +4,20 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Engine, F } from '../../src/core/engine';
-import { Machine } from '../../src/core/machine';
-import { newParserState, parseLine } from '../../src/core/parser';
-import { applyRecord, finalState, FinalState } from '../../src/core/replay';
-import { forEachLine } from '../../src/core/lines';
-import { TraceError } from '../../src/core/records';
-import { returnCodeName } from '../../src/core/bits';
+import { Engine, F } from '../../../src/core/engine';
+import { Machine } from '../../../src/core/machine';
+import { newParserState, parseLine } from '../../../src/core/parser';
+import { applyRecord, finalState, FinalState } from '../../../src/core/replay';
+import { forEachLine } from '../../../src/core/lines';
+import { TraceError } from '../../../src/core/records';
+import { returnCodeName } from '../../../src/core/bits';
+import { CONFORMANCE_DIR } from '../../helpers/paths';
 
-const CONFORMANCE = '/work/shared/conformance';
-const conformance = fs.readdirSync(CONFORMANCE).filter((f) => f.endsWith('.hptrace')).map((f) => path.join(CONFORMANCE, f));
+const CONFORMANCE = CONFORMANCE_DIR;
+const conformance = fs
+  .readdirSync(CONFORMANCE)
+  .filter((f) => f.endsWith('.hptrace'))
+  .map((f) => path.join(CONFORMANCE, f));
 
 /** Straight replay of the first `records` records (all when undefined). */
 function straight(file: string, records = Infinity): FinalState {
@@ -37,24 +41,43 @@ function synthetic(seed: number, hcalls: number): string {
     s = (s * 1103515245 + 12345) % 2147483648;
     return s % n;
   };
-  const out = ['hptrace 1', 'host page=64K', 'hpt order=18',
-    'vma 0x10000000-0x11000000 anon pfn=0x5000', 'memslot 0 gfn=0x0 npages=0x100 hva=0x10000000',
-    'vma 0x20000000-0x20100000 pfnmap pgoff=0x9000 cache=I', 'memslot 1 gpa=0x200000000 size=1M hva=0x20000000'];
+  const out = [
+    'hptrace 1',
+    'host page=64K',
+    'hpt order=18',
+    'vma 0x10000000-0x11000000 anon pfn=0x5000',
+    'memslot 0 gfn=0x0 npages=0x100 hva=0x10000000',
+    'vma 0x20000000-0x20100000 pfnmap pgoff=0x9000 cache=I',
+    'memslot 1 gpa=0x200000000 size=1M hva=0x20000000',
+  ];
   for (let i = 0; i < hcalls; i++) {
     const r = rnd(100);
     const idx = rnd(64);
     if (r < 50) {
       const io = rnd(3) === 0;
       const page = rnd(16);
-      const ptel = io ? `0x2000${page.toString(16)}002a` : `0x${page.toString(16)}1${rnd(2) ? '0' : '2'}2`.replace(/^0x0+(?=.)/, '0x');
-      out.push(`hcall H_ENTER flags=0x0 pte_index=0x${idx.toString(16)} pteh=0x4000000000${(i % 4096).toString(16).padStart(3, '0')}005 ptel=${ptel}`);
+      const ptel = io
+        ? `0x2000${page.toString(16)}002a`
+        : `0x${page.toString(16)}1${rnd(2) ? '0' : '2'}2`.replace(/^0x0+(?=.)/, '0x');
+      out.push(
+        `hcall H_ENTER flags=0x0 pte_index=0x${idx.toString(16)} pteh=0x4000000000${(i % 4096).toString(16).padStart(3, '0')}005 ptel=${ptel}`,
+      );
     } else if (r < 70) out.push(`hcall vcpu=${rnd(2)} H_REMOVE flags=0x0 pte_index=0x${idx.toString(16)} avpn=0x0`);
     else if (r < 80) out.push(`hcall H_PROTECT flags=0x3 pte_index=0x${idx.toString(16)} avpn=0x0`);
     else if (r < 88) out.push(`hcall H_READ flags=0x4000000000 pte_index=0x${idx.toString(16)}`);
-    else if (r < 92) out.push(`hcall H_BULK_REMOVE 0x40000000000000${idx.toString(16).padStart(2, '0')} 0x0 0xc000000000000000 0x0 0x0 0x0 0x0 0x0`);
+    else if (r < 92)
+      out.push(
+        `hcall H_BULK_REMOVE 0x40000000000000${idx.toString(16).padStart(2, '0')} 0x0 0xc000000000000000 0x0 0x0 0x0 0x0 0x0`,
+      );
     else if (r < 95) out.push('memslot 0 gfn=0x0 npages=0x100 hva=0x10000000   # redefinition forgets slot_phys');
     else if (r < 97) out.push('memslot 1 delete', 'memslot 1 gpa=0x200000000 size=1M hva=0x20000000');
-    else out.push('munmap 0x20000000-0x20100000', 'vma 0x20000000-0x20100000 pfnmap pgoff=0x9000 cache=I', '# comment line', '');
+    else
+      out.push(
+        'munmap 0x20000000-0x20100000',
+        'vma 0x20000000-0x20100000 pfnmap pgoff=0x9000 cache=I',
+        '# comment line',
+        '',
+      );
   }
   return out.join('\n') + '\n';
 }
@@ -175,7 +198,9 @@ test('engine: explain re-runs an hcall with checks and leaves the state untouche
 });
 
 test('engine: re-reads records from byte offsets, CRLF and multi-byte comments included', () => {
-  const file = tmpTrace('hptrace 1\r\n# é ü — comment\r\nhost page=64K\r\nvma 0x10000000-0x11000000 anon\r\nmemslot 0 gfn=0x0 npages=0x100 hva=0x10000000\r\nhcall H_ENTER flags=0x0 pte_index=0x40 pteh=0x4000000000010005 ptel=0x1012 # ü\r\nhcall H_READ 0x0 0x40');
+  const file = tmpTrace(
+    'hptrace 1\r\n# é ü — comment\r\nhost page=64K\r\nvma 0x10000000-0x11000000 anon\r\nmemslot 0 gfn=0x0 npages=0x100 hva=0x10000000\r\nhcall H_ENTER flags=0x0 pte_index=0x40 pteh=0x4000000000010005 ptel=0x1012 # ü\r\nhcall H_READ 0x0 0x40',
+  );
   const e = new Engine(file);
   exploreAll(e);
   assert.equal(e.count, 6);
@@ -188,7 +213,10 @@ test('engine: re-reads records from byte offsets, CRLF and multi-byte comments i
 });
 
 test('engine: a malformed line stops exploration with a positioned TraceError', () => {
-  const file = tmpTrace('hptrace 1\nhost page=64K\nhcall H_ENTER flags=0x0 pte_index=zz pteh=0x1 ptel=0x2\n', 'bad.hptrace');
+  const file = tmpTrace(
+    'hptrace 1\nhost page=64K\nhcall H_ENTER flags=0x0 pte_index=zz pteh=0x1 ptel=0x2\n',
+    'bad.hptrace',
+  );
   const e = new Engine(file);
   exploreAll(e);
   assert.ok(e.error instanceof TraceError);

@@ -1,7 +1,7 @@
 /** SparseWords (the HPT and slot_phys tables) against a plain model: reads, writes, counts, scans, clones. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SparseWords, writeDeltas } from '../../src/core/words';
+import { SparseWords, writeDeltas } from '../../../src/core/words';
 
 function rng(seed: number) {
   let a = seed >>> 0;
@@ -18,7 +18,11 @@ for (const width of [2, 6]) {
     const r = rng(width);
     const int = (n: number) => Math.floor((r() / 4294967296) * n);
     // indices near each other, spread over the dense directory, and far past it (Map-held chunks)
-    const indices = [...Array.from({ length: 40 }, () => int(4096)), ...Array.from({ length: 20 }, () => int(2 ** 30)), ...Array.from({ length: 20 }, () => 2 ** 31 + int(2 ** 40))];
+    const indices = [
+      ...Array.from({ length: 40 }, () => int(4096)),
+      ...Array.from({ length: 20 }, () => int(2 ** 30)),
+      ...Array.from({ length: 20 }, () => 2 ** 31 + int(2 ** 40)),
+    ];
     const t = new SparseWords(width, 1, 1);
     const model = new Map<number, number[]>();
     const word = (i: number, w: number) => model.get(i)?.[w] ?? 0;
@@ -51,7 +55,10 @@ for (const width of [2, 6]) {
       model.set(i, entry);
       for (let w = 0; w < width; w++) assert.equal(t.get(i, w), entry[w]);
     }
-    const nonZero = [...model].filter(([, e]) => e.some((x) => x !== 0)).map(([i]) => i).sort((a, b) => a - b);
+    const nonZero = [...model]
+      .filter(([, e]) => e.some((x) => x !== 0))
+      .map(([i]) => i)
+      .sort((a, b) => a - b);
     assert.equal(t.nonZeroCount, nonZero.length);
     const seen: number[] = [];
     t.forEachSet(0, 0, (i, c, b) => {
@@ -59,13 +66,20 @@ for (const width of [2, 6]) {
       for (let w = 0; w < width; w++) assert.equal(c[b + w], word(i, w));
     });
     assert.deepEqual(seen, nonZero);
-    assert.deepEqual(t.scan((_i, c, b) => c[b] !== 0 || c[b + 1] !== 0), nonZero.filter((i) => word(i, 0) !== 0 || word(i, 1) !== 0));
+    assert.deepEqual(
+      t.scan((_i, c, b) => c[b] !== 0 || c[b + 1] !== 0),
+      nonZero.filter((i) => word(i, 0) !== 0 || word(i, 1) !== 0),
+    );
     const withBit: number[] = [];
     t.forEachSet(1, 1, (i) => void withBit.push(i));
-    assert.deepEqual(withBit, nonZero.filter((i) => (word(i, 1) & 1) !== 0));
+    assert.deepEqual(
+      withBit,
+      nonZero.filter((i) => (word(i, 1) & 1) !== 0),
+    );
     assert.equal(t.flaggedCount, withBit.length, 'flaggedCount');
     const copy = t.clone();
-    for (const i of indices) for (let w = 0; w < width; w++) assert.equal(copy.get(i, w), word(i, w), `clone ${i}.${w}`);
+    for (const i of indices)
+      for (let w = 0; w < width; w++) assert.equal(copy.get(i, w), word(i, w), `clone ${i}.${w}`);
     assert.equal(copy.nonZeroCount, t.nonZeroCount);
     assert.equal(copy.flaggedCount, t.flaggedCount);
     copy.xor(indices[0], 0, 1);

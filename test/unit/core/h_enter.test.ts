@@ -1,9 +1,10 @@
 /** H_ENTER, check by check, named after the kernel conditions (book3s_hv_rm_mmu.c / book3s_64_mmu_hv.c). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { IO_SETUP, Rig } from '../helpers/trace';
+import { IO_SETUP, Rig } from '../../helpers/trace';
 
-const enter = (idx: string, pteh: string, ptel: string, flags = '0x0') => `hcall H_ENTER flags=${flags} pte_index=${idx} pteh=${pteh} ptel=${ptel}`;
+const enter = (idx: string, pteh: string, ptel: string, flags = '0x0') =>
+  `hcall H_ENTER flags=${flags} pte_index=${idx} pteh=${pteh} ptel=${ptel}`;
 
 test('hpte_page_size: L with LP bits that encode nothing -> H_PARAMETER', () => {
   const r = new Rig(IO_SETUP).call(enter('0x0', '0x4000000000001005', '0x1002012'));
@@ -27,14 +28,18 @@ test('builtin_gfn_to_memslot: no memslot holds the gfn -> H_PARAMETER', () => {
 });
 
 test('KVM_MEMSLOT_INVALID: a slot being invalidated is not usable -> H_PARAMETER', () => {
-  const rig = new Rig(IO_SETUP + 'vma 0x10000000-0x11000000 anon\nmemslot 2 gpa=0x400000000 size=16M hva=0x10000000 flags=0x2\n');
+  const rig = new Rig(
+    IO_SETUP + 'vma 0x10000000-0x11000000 anon\nmemslot 2 gpa=0x400000000 size=16M hva=0x10000000 flags=0x2\n',
+  );
   const r = rig.call(enter('0x0', '0x4000000000001005', '0x400001012'));
   assert.equal(r.decided, 'enter.memslot');
   assert.match(r.detail, /invalidated/);
 });
 
 test('slot_is_aligned: a 16M page in a slot whose base_gfn is not 16M-aligned -> H_PARAMETER', () => {
-  const rig = new Rig(IO_SETUP + 'vma 0x20000000-0x22000000 anon page=16M\nmemslot 2 gpa=0x300010000 size=16M hva=0x20000000\n');
+  const rig = new Rig(
+    IO_SETUP + 'vma 0x20000000-0x22000000 anon page=16M\nmemslot 2 gpa=0x300010000 size=16M hva=0x20000000\n',
+  );
   const r = rig.call(enter('0x0', '0x4000000000001005', '0x301000010'));
   assert.equal(r.name, 'H_PARAMETER');
   assert.equal(r.decided, 'enter.aligned');
@@ -72,7 +77,9 @@ memslot 0 gpa=0x0 size=64K hva=0x7fff00010000
 });
 
 test('kvmppc_get_guest_page: backing page smaller than the HPTE page (s < psize) -> -EINVAL -> H_PARAMETER', () => {
-  const rig = new Rig('host page=64K\nhpt order=18\nvma 0x10000000-0x12000000 anon\nmemslot 0 gpa=0x0 size=32M hva=0x10000000\n');
+  const rig = new Rig(
+    'host page=64K\nhpt order=18\nvma 0x10000000-0x12000000 anon\nmemslot 0 gpa=0x0 size=32M hva=0x10000000\n',
+  );
   const r = rig.call(enter('0x0', '0x4000000000001005', '0x1000010'));
   assert.equal(r.name, 'H_PARAMETER');
   assert.equal(r.decided, 'gp.size', 'the root cause inside kvmppc_get_guest_page decides');
@@ -81,7 +88,9 @@ test('kvmppc_get_guest_page: backing page smaller than the HPTE page (s < psize)
 });
 
 test('pte_size < psize: a 16M HPTE over a slot_phys entry filled for a 64K page -> H_PARAMETER', () => {
-  const rig = new Rig('host page=64K\nhpt order=18\nvma 0x10000000-0x12000000 anon\nmemslot 0 gpa=0x0 size=32M hva=0x10000000\n');
+  const rig = new Rig(
+    'host page=64K\nhpt order=18\nvma 0x10000000-0x12000000 anon\nmemslot 0 gpa=0x0 size=32M hva=0x10000000\n',
+  );
   assert.equal(rig.call(enter('0x0', '0x4000000000001005', '0x1001012')).name, 'H_SUCCESS');
   const r = rig.call(enter('0x8', '0x4000000000002005', '0x1000010'));
   assert.equal(r.name, 'H_PARAMETER');
@@ -89,7 +98,9 @@ test('pte_size < psize: a 16M HPTE over a slot_phys entry filled for a 64K page 
 });
 
 test('virtual mode still H_TOO_HARD (4K guest page on 64K host pages) -> H_RESOURCE', () => {
-  const rig = new Rig('host page=64K\nhpt order=18\nvma 0x10000000-0x11000000 anon\nmemslot 0 gpa=0x0 size=16M hva=0x10000000\n');
+  const rig = new Rig(
+    'host page=64K\nhpt order=18\nvma 0x10000000-0x11000000 anon\nmemslot 0 gpa=0x0 size=16M hva=0x10000000\n',
+  );
   const r = rig.call(enter('0x0', '0x4000000000001001', '0x5012'));
   assert.equal(r.name, 'H_RESOURCE');
   assert.equal(r.decided, 'virt.retry');
@@ -105,13 +116,17 @@ test('VM_PFNMAP path: pfn from vm_pgoff, cache bits from vm_page_prot, no GOT_PA
 });
 
 test('VM_PFNMAP path: cache=IW keeps both NO_CACHE and WRITETHRU', () => {
-  const rig = new Rig('cpu ppc970\nhost page=4K\nhpt order=18\nvma 0x30000000-0x30010000 pfnmap pgoff=0x90000 cache=IW\nmemslot 1 gpa=0x80000000 size=64K hva=0x30000000\n');
+  const rig = new Rig(
+    'cpu ppc970\nhost page=4K\nhpt order=18\nvma 0x30000000-0x30010000 pfnmap pgoff=0x90000 cache=IW\nmemslot 1 gpa=0x80000000 size=64K hva=0x30000000\n',
+  );
   assert.equal(rig.call(enter('0x20', '0x4000000000000e01', '0x8000306a')).name, 'H_SUCCESS');
   assert.equal(rig.slotPhys(1, 3), '0x90003060');
 });
 
 test('VM_PFNMAP path: the page must lie inside the vma (start + psize > vm_end) -> H_PARAMETER', () => {
-  const rig = new Rig('host page=64K\nhpt order=18\nvma 0x50000000-0x50800000 pfnmap pgoff=0x4000 cache=I\nmemslot 1 gpa=0x200000000 size=16M hva=0x50000000\n');
+  const rig = new Rig(
+    'host page=64K\nhpt order=18\nvma 0x50000000-0x50800000 pfnmap pgoff=0x4000 cache=I\nmemslot 1 gpa=0x200000000 size=16M hva=0x50000000\n',
+  );
   const r = rig.call(enter('0x8', '0x4000000000000305', '0x20000002a'));
   assert.equal(r.name, 'H_PARAMETER');
   assert.equal(r.checks!.checks.find((c) => c.id === 'gp.vma')!.ok, false);
@@ -119,14 +134,18 @@ test('VM_PFNMAP path: the page must lie inside the vma (start + psize > vm_end) 
 });
 
 test('VM_PFNMAP path: a large page needs a pfn aligned to it -> H_PARAMETER', () => {
-  const rig = new Rig('host page=64K\nhpt order=18\nvma 0x40000000-0x42000000 pfnmap pgoff=0x1001 cache=I\nmemslot 0 gpa=0x100000000 size=32M hva=0x40000000\n');
+  const rig = new Rig(
+    'host page=64K\nhpt order=18\nvma 0x40000000-0x42000000 pfnmap pgoff=0x1001 cache=I\nmemslot 0 gpa=0x100000000 size=32M hva=0x40000000\n',
+  );
   const r = rig.call(enter('0x0', '0x4000000000000105', '0x10000002a'));
   assert.equal(r.name, 'H_PARAMETER');
   assert.equal(r.checks!.checks.find((c) => c.id === 'gp.pfn_align')!.ok, false);
 });
 
 test('a mapping that is neither pinnable nor VM_PFNMAP fails in kvmppc_get_guest_page', () => {
-  const rig = new Rig('host page=64K\nhpt order=18\nvma 0x60000000-0x60100000 other\nmemslot 2 gpa=0x300000000 size=1M hva=0x60000000\n');
+  const rig = new Rig(
+    'host page=64K\nhpt order=18\nvma 0x60000000-0x60100000 other\nmemslot 2 gpa=0x300000000 size=1M hva=0x60000000\n',
+  );
   const r = rig.call(enter('0x10', '0x4000000000000605', '0x30000102a'));
   assert.equal(r.name, 'H_PARAMETER');
   assert.match(r.checks!.checks.find((c) => c.id === 'gp.vma')!.detail, /not VM_PFNMAP/);
@@ -164,7 +183,9 @@ test('RAM slot, guest asks for I|G: silently made cacheable (W, I, G cleared, M 
 });
 
 test('SAO on PPC970 is not special: RAM mapped W|I|M is made cacheable', () => {
-  const rig = new Rig('cpu ppc970\nhost page=4K\nhpt order=18\nvma 0x20000000-0x22000000 anon page=16M\nmemslot 0 gpa=0x0 size=32M hva=0x20000000\n');
+  const rig = new Rig(
+    'cpu ppc970\nhost page=4K\nhpt order=18\nvma 0x20000000-0x22000000 anon page=16M\nmemslot 0 gpa=0x0 size=32M hva=0x20000000\n',
+  );
   const r = rig.call(enter('0x10', '0x4000000000000c01', '0x7072'));
   assert.equal(r.madeCacheable, true);
   assert.equal(rig.hpt(0x10)!.r, '0x20007012');
@@ -203,7 +224,8 @@ test('pte_index range follows hpt order= (order 24: 2^20 entries)', () => {
 test('PTEG search: takes the first free slot of the group, H_PTEG_FULL when all 8 are valid', () => {
   const rig = new Rig(IO_SETUP);
   const got: string[] = [];
-  for (let i = 0; i < 8; i++) got.push(rig.out(rig.call(enter('0x43', `0x40000000000${(i + 1).toString(16)}0005`, `0x1${i}1012`)), 0));
+  for (let i = 0; i < 8; i++)
+    got.push(rig.out(rig.call(enter('0x43', `0x40000000000${(i + 1).toString(16)}0005`, `0x1${i}1012`)), 0));
   assert.deepEqual(got, ['0x40', '0x41', '0x42', '0x43', '0x44', '0x45', '0x46', '0x47']);
   const full = rig.call(enter('0x40', '0x4000000000090005', '0x1081012'));
   assert.equal(full.name, 'H_PTEG_FULL');
@@ -222,7 +244,12 @@ test('H_EXACT: the given slot must be free (taken -> H_PTEG_FULL), no search', (
 test('insert: pteh loses 0x60 and gains V; ptel keeps PP0 and bits below psize and takes the host address', () => {
   const rig = new Rig(IO_SETUP);
   rig.call(enter('0x100', '0x40000000000010e4', '0x8000000001231192'));
-  assert.deepEqual(rig.hpt(0x100), { index: 0x100, v: '0x4000000000001085', r: '0x8000001001231192', guest_r: '0x8000000001231192' });
+  assert.deepEqual(rig.hpt(0x100), {
+    index: 0x100,
+    v: '0x4000000000001085',
+    r: '0x8000001001231192',
+    guest_r: '0x8000000001231192',
+  });
 });
 
 test('hcalls the emulation does not model are passed over', () => {

@@ -1,8 +1,8 @@
 /** The trace reader: records, and positioned errors that say what was expected. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAll, parseStrict } from '../../src/core/parser';
-import { HcallRecord, TraceError } from '../../src/core/records';
+import { parseAll, parseStrict } from '../../../src/core/parser';
+import { HcallRecord, TraceError } from '../../../src/core/records';
 
 function err(text: string): TraceError {
   try {
@@ -15,7 +15,10 @@ function err(text: string): TraceError {
 }
 
 test('named and positional hcall arguments, time stamp, vcpu, recorded result', () => {
-  const recs = parseStrict('hptrace 1\nhcall @1234.5 vcpu=1 H_ENTER 0x0 0x1f8 0x4000c0de00001005 0x2000000190 -> H_SUCCESS r4=0x1f9\nhcall 0x4 flags=0 pte_index=0x1f9 avpn=0x0\n', 'f');
+  const recs = parseStrict(
+    'hptrace 1\nhcall @1234.5 vcpu=1 H_ENTER 0x0 0x1f8 0x4000c0de00001005 0x2000000190 -> H_SUCCESS r4=0x1f9\nhcall 0x4 flags=0 pte_index=0x1f9 avpn=0x0\n',
+    'f',
+  );
   const h = recs[1] as HcallRecord;
   assert.equal(h.name, 'H_ENTER');
   assert.equal(h.time, 1234.5);
@@ -49,8 +52,14 @@ test('bad number: position of the value and what was expected', () => {
 });
 
 test('number wider than 64 bits', () => {
-  assert.match(err('hptrace 1\nhcall H_READ flags=0x10000000000000000 pte_index=0\n').detail, /does not fit in 64 bits/);
-  assert.match(err('hptrace 1\nhcall H_READ flags=18446744073709551616 pte_index=0\n').detail, /does not fit in 64 bits/);
+  assert.match(
+    err('hptrace 1\nhcall H_READ flags=0x10000000000000000 pte_index=0\n').detail,
+    /does not fit in 64 bits/,
+  );
+  assert.match(
+    err('hptrace 1\nhcall H_READ flags=18446744073709551616 pte_index=0\n').detail,
+    /does not fit in 64 bits/,
+  );
   assert.doesNotThrow(() => parseStrict('hptrace 1\nhcall H_READ flags=18446744073709551615 pte_index=0\n', 'f'));
 });
 
@@ -90,7 +99,10 @@ test('a 1 MB line is refused with its position before any work on it', () => {
 
 test('collect-all mode reports every bad line and keeps the good records', () => {
   const r = parseAll('hptrace 1\nfoo\nhcall H_READ 0 0\nhcall H_READ 0 zz\nhcall H_READ 0 1 -> H_NOPE\n', 'f');
-  assert.deepEqual(r.errors.map((e) => e.line), [2, 4, 5]);
+  assert.deepEqual(
+    r.errors.map((e) => e.line),
+    [2, 4, 5],
+  );
   assert.equal(r.records.length, 2);
   assert.match(r.errors[2].detail, /expected a return code name/);
 });

@@ -10,24 +10,39 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-const root = path.resolve(__dirname, '..', '..', '..');
+const root = path.resolve(__dirname, '..', '..', '..', '..');
 
 test('bench smoke run: every figure, numeric', { timeout: 180_000 }, () => {
   const cache = path.join(os.tmpdir(), 'hptrace-bench-smoke');
-  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'bench.mjs'), '--hcalls', '10000', '--runs', '1', '--steps', '2'], {
-    encoding: 'utf8',
-    env: { ...process.env, HPTRACE_BENCH_CACHE: cache },
-    timeout: 170_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, 'scripts', 'bench.mjs'), '--hcalls', '10000', '--runs', '1', '--steps', '2'],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, HPTRACE_BENCH_CACHE: cache },
+      timeout: 170_000,
+    },
+  );
   assert.equal(r.status, 0, `bench failed:\n${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
-  const figures = new Map(lines.map((l) => {
-    const m = /^([a-z0-9_]+): (.+)$/.exec(l);
-    assert.ok(m, `not a NAME: VALUE line: ${JSON.stringify(l)}`);
-    return [m[1], m[2]] as [string, string];
-  }));
+  const figures = new Map(
+    lines.map((l) => {
+      const m = /^([a-z0-9_]+): (.+)$/.exec(l);
+      assert.ok(m, `not a NAME: VALUE line: ${JSON.stringify(l)}`);
+      return [m[1], m[2]] as [string, string];
+    }),
+  );
   const cli = ['floor_s', 'replay_s', 'replay_ratio', 'cli_rss_mb'];
-  const dap = ['first_stop_entry_ms', 'first_stop_param_ms', 'next_ms', 'stepback_ms', 'goto_end_ms', 'reverse_continue_ms', 'goto_max_ms', 'adapter_rss_mb'];
+  const dap = [
+    'first_stop_entry_ms',
+    'first_stop_param_ms',
+    'next_ms',
+    'stepback_ms',
+    'goto_end_ms',
+    'reverse_continue_ms',
+    'goto_max_ms',
+    'adapter_rss_mb',
+  ];
   assert.deepEqual([...figures.keys()].sort(), [...cli, ...dap].map((n) => `${n}_10k`).sort(), 'the figure names');
   const adapterBuilt = fs.existsSync(path.join(root, 'dist', 'debugAdapter.js'));
   for (const [name, value] of figures) {
