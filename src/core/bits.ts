@@ -189,6 +189,18 @@ const codeValues = new Map(RETURN_CODES.map((c) => [c.name, c.value]));
 export function returnCodeName(v: number): string {
   return codeNames.get(v) ?? `H_UNKNOWN(${v})`;
 }
+
+/**
+ * The one "no result" value: an hcall the emulation passes over (not emulated) has no return code.
+ * The engine's per-record result column stores it as RET_NONE; the handlers return null.
+ */
+export const RET_NONE = 0x7fffffff;
+export const NOT_EMULATED = 'not emulated';
+
+/** An hcall's result as text: its return code's name, or "not emulated" for RET_NONE / null. */
+export function resultName(ret: number | null | undefined): string {
+  return ret === null || ret === undefined || ret === RET_NONE ? NOT_EMULATED : returnCodeName(ret);
+}
 export function returnCodeValue(name: string): number | undefined {
   return codeValues.get(name);
 }

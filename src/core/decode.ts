@@ -2,8 +2,8 @@
  * Decoding of HPTE words and slot_phys entries from the bit tables in bits.ts. Everything that
  * shows bits to a person (CLI decode, hover, inlay hints, variables, tree views) goes through here.
  */
-import { BitField, FIELDS_BY_WORD, R, WordKind } from './bits';
-import { hptePageSize } from './handlers';
+import { BitField, FIELDS_BY_WORD, R, SLOT_PHYS, WordKind } from './bits';
+import { hptePageSize, slotPhysFields } from './handlers';
 import { sizeName } from './machine';
 import { and, hex, lowestBit, popcount, shr, toNumber, U64, u64 } from './u64';
 
@@ -51,6 +51,11 @@ export interface DecodeContext {
 
 export const DEFAULT_CONTEXT: DecodeContext = { pageSize: 65536, arch206: true };
 
+/** The decode context of a machine (or of anything that knows its host page size and CPU). */
+export function ctxOf(m: { readonly pageSize: number; readonly arch206: boolean }): DecodeContext {
+  return { pageSize: m.pageSize, arch206: m.arch206 };
+}
+
 export function decodeWord(word: U64, kind: WordKind, ctx: DecodeContext = DEFAULT_CONTEXT): DecodedField[] {
   return FIELDS_BY_WORD[kind].map((f) => {
     const value = shr(and(word, f.mask), lowestBit(f.mask));
@@ -58,9 +63,45 @@ export function decodeWord(word: U64, kind: WordKind, ctx: DecodeContext = DEFAU
   });
 }
 
-/** slot_phys: pfn (the bits above PAGE_SHIFT) as well as the low-bit fields. */
+/** The slot_phys flag bits by name, in the order they are shown. */
+const SLOT_PHYS_FLAGS: readonly [string, number][] = [
+  ['GOT_PAGE', SLOT_PHYS.GOT_PAGE],
+  ['NO_CACHE', SLOT_PHYS.NO_CACHE],
+  ['WRITETHRU', SLOT_PHYS.WRITETHRU],
+];
+
+export interface SlotPhysEntryInfo {
+  /** The host pfn: the bits above PAGE_SHIFT. */
+  pfn: number;
+  /** log2 of the backing page in host pages. */
+  order: number;
+  /** The I/O cache bits (NO_CACHE | WRITETHRU), 0 for RAM. */
+  io: number;
+  got: boolean;
+  /** Names of the set flag bits: GOT_PAGE, NO_CACHE, WRITETHRU. */
+  flags: string[];
+  /** The I/O bits as `W`, `I` or `WI` ('' for RAM). */
+  ioLetters: string;
+}
+
+/** One decoding of a slot_phys entry (hi, lo words) for a host page shift; every view uses it. */
+export function slotPhysEntry(hi: number, lo: number, pageShift: number): SlotPhysEntryInfo {
+  const f = slotPhysFields(hi, lo, pageShift);
+  return {
+    ...f,
+    flags: SLOT_PHYS_FLAGS.filter(([, bit]) => lo & bit).map(([name]) => name),
+    ioLetters: `${lo & SLOT_PHYS.WRITETHRU ? 'W' : ''}${lo & SLOT_PHYS.NO_CACHE ? 'I' : ''}`,
+  };
+}
+
+/** Whether a slot_phys entry's low word carries I/O cache bits. */
+export function slotPhysIsIo(lo: number): boolean {
+  return (lo & (SLOT_PHYS.NO_CACHE | SLOT_PHYS.WRITETHRU)) !== 0;
+}
+
+/** slot_phys: pfn (the bits above PAGE_SHIFT). */
 export function slotPhysPfn(word: U64, pageSize: number): number {
-  return toNumber(shr(word, Math.log2(pageSize)));
+  return slotPhysEntry(word.hi, word.lo, Math.log2(pageSize)).pfn;
 }
 
 export function wimgString(rlo: number): string {
@@ -95,11 +136,8 @@ export function summarizeR(r: U64): string {
 }
 
 export function summarizeSlotPhys(x: U64, pageSize: number): string {
-  const lo = x.lo;
-  const flags = [lo & 0x80 ? 'GOT_PAGE' : '', lo & 0x20 ? 'NO_CACHE' : '', lo & 0x40 ? 'WRITETHRU' : ''].filter(
-    Boolean,
-  );
-  return `pfn 0x${slotPhysPfn(x, pageSize).toString(16)} order ${lo & 0x1f}${flags.length ? ' ' + flags.join(' ') : ''}`;
+  const e = slotPhysEntry(x.hi, x.lo, Math.log2(pageSize));
+  return `pfn 0x${e.pfn.toString(16)} order ${e.order}${e.flags.length ? ' ' + e.flags.join(' ') : ''}`;
 }
 
 export { u64 };

@@ -13,6 +13,7 @@
  * Moving past the frontier parses and executes.
  */
 import * as fs from 'fs';
+import { RET_NONE } from './bits';
 import { MonotoneColumn, NarrowColumn } from './columns';
 import { executeHcall, HcallResult } from './handlers';
 import { Journal } from './journal';
@@ -35,7 +36,7 @@ export const F = {
 } as const;
 
 /** ret of a record that has no return code (not an hcall, or an hcall the emulation passes over). */
-export const RET_NONE = 0x7fffffff;
+export { RET_NONE } from './bits';
 
 /** Memory the checkpoints may use together, and the spacing they start from (records). */
 const CHECKPOINT_BUDGET = 256 << 20;

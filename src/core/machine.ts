@@ -298,6 +298,12 @@ export class Machine {
     return null;
   }
 
+  /** The vma that holds addr (start <= addr < end), or null: findVma with the start checked. */
+  vmaHolding(addr: number): Vma | null {
+    const v = this.findVma(addr);
+    return v && v.start <= addr ? v : null;
+  }
+
   // ---- journaled writes ------------------------------------------------------------------
 
   hptWord(index: number, word: number): number {

@@ -17,10 +17,17 @@ export const NAMES_HELP = `names: hcall, line, index, vcpu; arguments by name (f
   slot_phys (the entry) with .pfn .order .io .GOT_PAGE .NO_CACHE .WRITETHRU; hpt_index, hpte.v hpte.r hpte.guest_r;
   page_size, hpt_order, arch206; constants: hcall names, return codes, hcall flags (H_EXACT …)`;
 
-const WORD_OF: Record<string, WordKind> = { pteh: 'v', avpn: 'v', ptel: 'r' };
+// Maps and Sets only: a name such as `constructor` or `toString` must not find Object.prototype's.
+const WORD_OF = new Map<string, WordKind>([
+  ['pteh', 'v'],
+  ['avpn', 'v'],
+  ['ptel', 'r'],
+]);
 const SLOT_FIELDS = ['id', 'io', 'base_gfn', 'npages', 'hva', 'flags', 'index', 'gfn'];
 const SLOT_PHYS_EXTRA = ['pfn', 'io', 'value'];
-const SIMPLE = [
+const HPTE_FIELDS = ['v', 'r', 'guest_r'];
+/** Names that take no `.field`. */
+const SIMPLE = new Set([
   'hcall',
   'line',
   'index',
@@ -36,10 +43,8 @@ const SIMPLE = [
   'page_size',
   'hpt_order',
   'arch206',
-  'slot',
-  'slot_phys',
-];
-const ARGS = [
+]);
+const ARGS = new Set([
   'flags',
   'pte_index',
   'pteh',
@@ -54,32 +59,43 @@ const ARGS = [
   'w6',
   'w7',
   ...GENERIC_ARGS,
-];
+]);
 
 /** Why a dotted name can never resolve, or undefined when it is known (checked when a breakpoint is set). */
 export function unknownName(path: readonly string[]): string | undefined {
   const [root, field, ...rest] = path;
   const bad = `unknown name ${path.join('.')}`;
-  if (rest.length) return bad;
-  if (field === undefined) return SIMPLE.includes(root) || ARGS.includes(root) ? undefined : bad;
-  if (WORD_OF[root])
-    return fieldNames(WORD_OF[root]).includes(field)
+  if (rest.length) return `${bad}: names have at most one field`;
+  const word = WORD_OF.get(root);
+  if (field === undefined)
+    return SIMPLE.has(root) || ARGS.has(root) || root === 'slot' || root === 'slot_phys' ? undefined : bad;
+  if (word)
+    return fieldNames(word).includes(field)
       ? undefined
-      : `${root} has no field ${field}; it has ${fieldNames(WORD_OF[root]).join(', ')}`;
+      : `${root} has no field ${field}; it has ${fieldNames(word).join(', ')}`;
   if (root === 'slot')
     return SLOT_FIELDS.includes(field) ? undefined : `slot has no field ${field}; it has ${SLOT_FIELDS.join(', ')}`;
   if (root === 'slot_phys')
     return fieldNames('slot_phys').concat(SLOT_PHYS_EXTRA).includes(field)
       ? undefined
-      : `slot_phys has no field ${field}`;
-  if (root === 'out') return GENERIC_ARGS.includes(field) ? undefined : `out has r4..r11`;
-  if (root === 'hpte') return ['v', 'r', 'guest_r'].includes(field) ? undefined : 'hpte has v, r, guest_r';
+      : `slot_phys has no field ${field}; it has ${fieldNames('slot_phys').concat(SLOT_PHYS_EXTRA).join(', ')}`;
+  if (root === 'out')
+    return GENERIC_ARGS.includes(field) ? undefined : `out has no field ${field}; it has ${GENERIC_ARGS.join(', ')}`;
+  if (root === 'hpte')
+    return HPTE_FIELDS.includes(field) ? undefined : `hpte has no field ${field}; it has ${HPTE_FIELDS.join(', ')}`;
+  if (SIMPLE.has(root) || ARGS.has(root)) return `${root} has no field ${field}`;
   return bad;
 }
 
+const FIELD_NAMES = new Map<WordKind, string[]>();
 function fieldNames(kind: WordKind): string[] {
-  const n = FIELDS_BY_WORD[kind].map((f) => f.name);
-  return kind === 'r' ? [...n, 'WIMG'] : n;
+  let n = FIELD_NAMES.get(kind);
+  if (!n) {
+    n = FIELDS_BY_WORD[kind].map((f) => f.name);
+    if (kind === 'r') n.push('WIMG');
+    FIELD_NAMES.set(kind, n);
+  }
+  return n;
 }
 
 const big = (hi: number, lo: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
@@ -121,11 +137,14 @@ export function hcallResolver(e: Engine, i: number, executed: boolean, full: () 
   };
   const res = (v: () => Value): Value => (executed && fl & F.HCALL ? v() : NONE);
   return (path) => {
+    // Names that can never resolve are errors (they name what is unknown), whatever the record.
+    if (unknownName(path)) return undefined;
     const [root, sub] = path;
-    if (WORD_OF[root] || ARGS.includes(root)) {
+    const word = WORD_OF.get(root);
+    if (word || ARGS.has(root)) {
       const v = arg(root);
       if (sub === undefined || v === NONE) return v;
-      return WORD_OF[root] ? field(v, WORD_OF[root], sub) : undefined;
+      return word ? field(v, word, sub) : undefined;
     }
     switch (root) {
       case 'hcall':

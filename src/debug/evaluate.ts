@@ -4,12 +4,20 @@
  * commands; the ones that move (find, goto) are run by the session.
  */
 import { WordKind } from '../core/bits';
-import { decodeWord, DecodeContext, summarizeR, summarizeSlotPhys, summarizeV } from '../core/decode';
+import {
+  ctxOf,
+  decodeWord,
+  DecodeContext,
+  DEFAULT_CONTEXT,
+  summarizeR,
+  summarizeSlotPhys,
+  summarizeV,
+} from '../core/decode';
 import { Machine, hexn } from '../core/machine';
 import { parseU64, u64, hexOf } from '../core/u64';
-import { NAMES_HELP } from './context';
-import { Expr, NONE, Resolver, showValue, Value } from './expr';
-import { hptSlotNode, memslotNode, ctxOf } from './scopes';
+import { NAMES_HELP, unknownName } from './context';
+import { Expr, ExprError, NONE, Resolver, showValue, Value } from './expr';
+import { hptSlotNode, memslotNode } from './scopes';
 import { group, leaf, VNode, wordNode } from './variables';
 
 export const REPL_HELP = `commands:
@@ -22,14 +30,15 @@ export const REPL_HELP = `commands:
 anything else is an expression, e.g. ptel.WIMG, slot.io, ret == H_PARAMETER
 ${NAMES_HELP}`;
 
-const KIND_OF_NAME: Record<string, WordKind> = {
-  pteh: 'v',
-  avpn: 'v',
-  v: 'v',
-  ptel: 'r',
-  r: 'r',
-  slot_phys: 'slot_phys',
-};
+// A Map, so that `constructor` or `toString` find nothing.
+const KIND_OF_NAME = new Map<string, WordKind>([
+  ['pteh', 'v'],
+  ['avpn', 'v'],
+  ['v', 'v'],
+  ['ptel', 'r'],
+  ['r', 'r'],
+  ['slot_phys', 'slot_phys'],
+]);
 
 function toHiLo(v: bigint): { hi: number; lo: number } {
   const x = v & ((1n << 64n) - 1n);
@@ -53,7 +62,7 @@ export function decodeNode(name: string, hi: number, lo: number, ctx: DecodeCont
 
 /** The result of an expression: decoded children when it names an HPTE word or slot_phys entry. */
 export function valueNode(src: string, v: Value, ctx: DecodeContext): VNode {
-  const kind = KIND_OF_NAME[src.trim()];
+  const kind = KIND_OF_NAME.get(src.trim());
   if (v === NONE || v < 0n || !kind) return leaf(src, showValue(v));
   const { hi, lo } = toHiLo(v);
   return wordNode(src, hi, lo, kind, ctx, src.trim());
@@ -75,8 +84,8 @@ export function evaluateText(
   m: Machine | null,
   resolve: Resolver | null,
 ): ReplCommand {
-  const text = expr.trim();
-  const ctx: DecodeContext = m ? ctxOf(m) : { pageSize: 65536, arch206: true };
+  const text = typeof expr === 'string' ? expr.trim() : '';
+  const ctx: DecodeContext = m ? ctxOf(m) : DEFAULT_CONTEXT;
   if (context === 'repl') {
     const [cmd, ...rest] = text.split(/\s+/);
     const arg = rest.join(' ');
@@ -118,8 +127,9 @@ export function evaluateText(
         if (!arg) throw new Error('find CONDITION, e.g. find ret == H_PARAMETER && slot.io');
         return { kind: 'find', condition: arg };
       case 'goto': {
-        const line = Number(arg);
-        if (!Number.isInteger(line) || line < 1) throw new Error('goto LINE: LINE must be a positive line number');
+        // LINE is in the client's numbering (from 1, or from 0 for a client with linesStartAt1 false).
+        const line = /^\d{1,15}$/.test(arg) ? Number(arg) : NaN;
+        if (!Number.isSafeInteger(line)) throw new Error('goto LINE: LINE must be a line number');
         return { kind: 'goto', line };
       }
     }
@@ -132,8 +142,8 @@ export function evaluateText(
       if (!v) throw new Error(`not a number: ${kv[2]}`);
       return {
         kind: 'node',
-        node: KIND_OF_NAME[kv[1]]
-          ? wordNode(kv[1], v.hi, v.lo, KIND_OF_NAME[kv[1]], ctx)
+        node: KIND_OF_NAME.has(kv[1])
+          ? wordNode(kv[1], v.hi, v.lo, KIND_OF_NAME.get(kv[1])!, ctx)
           : decodeNode(kv[1], v.hi, v.lo, ctx),
       };
     }
@@ -141,6 +151,10 @@ export function evaluateText(
     if (n) return { kind: 'node', node: decodeNode(text, n.hi, n.lo, ctx) };
   }
   const x = Expr.parse(text);
+  for (const p of x.names()) {
+    const why = unknownName(p);
+    if (why) throw new ExprError(why);
+  }
   if (!resolve) {
     const v = x.evaluate(() => undefined);
     return { kind: 'node', node: leaf(text, showValue(v)) };

@@ -4,9 +4,18 @@
  * kernel's names from bits.ts (H_ENTER, H_PARAMETER, H_EXACT …). No eval, no new Function: the text is
  * parsed to a tree once and the tree is walked.
  *
- * Values are bigint (signed, so `ret == H_PARAMETER` compares -4 with -4) or NONE, which a name takes
- * where it does not apply (ptel on an H_REMOVE, a missing recorded result): NONE is falsy, every
- * comparison with it but `!=` is false, and arithmetic on it stays NONE.
+ * Values are bigint or NONE, which a name takes where it does not apply (ptel on an H_REMOVE, a
+ * missing recorded result): NONE is falsy, every comparison with it but `!=` is false, and arithmetic
+ * on it stays NONE.
+ *
+ * Arithmetic is 64-bit and defined for every input (README, "Expressions"): a value is an integer in
+ * -2^63 .. 2^64-1 (a 64-bit word read unsigned, or a negative number such as a return code). `+ - *
+ * / % & | ^` and unary `-` wrap modulo 2^64: a result stays negative only when it is negative and
+ * fits in 64-bit two's complement, else it is the unsigned word. `~` and `<<` give the unsigned word;
+ * `>>` shifts right (arithmetic for a negative value); a shift count outside 0..63 is an error that
+ * names the operator, as is division by zero. `==` and `!=` compare 64-bit words (-1 == ~0), `< <= >
+ * >=` compare values. Every intermediate value is at most 65 bits, an expression is at most
+ * MAX_SOURCE characters and MAX_DEPTH levels of nesting, so no evaluation can run long or grow.
  */
 import { flagMask, HCALL_FLAGS, HCALLS, RETURN_CODES } from '../core/bits';
 import { parseU64 } from '../core/u64';
@@ -15,6 +24,14 @@ export const NONE: unique symbol = Symbol('none');
 export type Value = bigint | typeof NONE;
 
 export class ExprError extends Error {}
+
+/** The longest expression text accepted. */
+export const MAX_SOURCE = 4096;
+/** The deepest nesting (parentheses and unary operators) accepted. */
+export const MAX_DEPTH = 64;
+/** A logpoint message: its longest text and the most `{…}` expressions in it. */
+export const MAX_TEMPLATE = 16384;
+export const MAX_TEMPLATE_PARTS = 64;
 
 type Node =
   | { k: 'num'; v: bigint }
@@ -106,8 +123,25 @@ function numberOf(s: string): bigint {
   const mult = suffix === 'K' ? 1024n : suffix === 'M' ? 1048576n : suffix === 'G' ? 1073741824n : 1n;
   const digits = mult === 1n ? s : s.slice(0, -1);
   const v = parseU64(digits);
-  if (!v) throw new ExprError(`${s} is not a 64-bit number`);
-  return ((BigInt(v.hi) << 32n) | BigInt(v.lo)) * mult;
+  const n = v ? ((BigInt(v.hi) << 32n) | BigInt(v.lo)) * mult : -1n;
+  if (n < 0n || n > M64) throw new ExprError(`${s} is not a 64-bit number`);
+  return n;
+}
+
+const M64 = (1n << 64n) - 1n;
+const TWO63 = 1n << 63n;
+const TWO64 = 1n << 64n;
+
+/** Reduces a result modulo 2^64: negative when it is negative and fits in two's complement, else unsigned. */
+export function wrap64(x: bigint): bigint {
+  if (x >= 0n && x <= M64) return x;
+  const y = x & M64;
+  return x < 0n && y >= TWO63 ? y - TWO64 : y;
+}
+
+function shiftCount(c: bigint, op: string): bigint {
+  if (c < 0n || c > 63n) throw new ExprError(`shift count ${c} is out of range for ${op} (0..63)`);
+  return c;
 }
 
 // Binary operators by precedence level, loosest first (C's order).
@@ -126,7 +160,12 @@ const LEVELS = [
 
 class Parser {
   private p = 0;
+  private depth = 0;
   constructor(private readonly toks: Tok[]) {}
+  private enter(at: number): void {
+    if (++this.depth > MAX_DEPTH)
+      throw new ExprError(`the expression nests too deeply at column ${at + 1} (at most ${MAX_DEPTH} levels)`);
+  }
   parse(): Node {
     const n = this.level(0);
     const t = this.toks[this.p];
@@ -147,7 +186,10 @@ class Parser {
     const t = this.toks[this.p];
     if (t.t === 'op' && (t.s === '!' || t.s === '~' || t.s === '-')) {
       this.p++;
-      return { k: 'un', op: t.s, a: this.unary() };
+      this.enter(t.at);
+      const a = this.unary();
+      this.depth--;
+      return { k: 'un', op: t.s, a };
     }
     return this.primary();
   }
@@ -156,7 +198,9 @@ class Parser {
     if (t.t === 'num') return { k: 'num', v: numberOf(t.s) };
     if (t.t === 'id') return { k: 'name', path: t.s.split('.'), at: t.at };
     if (t.t === 'op' && t.s === '(') {
+      this.enter(t.at);
       const n = this.level(0);
+      this.depth--;
       const c = this.toks[this.p++];
       if (c.s !== ')') throw new ExprError(`expected ")" at column ${c.at + 1}`);
       return n;
@@ -167,7 +211,6 @@ class Parser {
   }
 }
 
-const M64 = (1n << 64n) - 1n;
 const truth = (v: Value): boolean => v !== NONE && v !== 0n;
 const b = (x: boolean): bigint => (x ? 1n : 0n);
 
@@ -178,7 +221,9 @@ export class Expr {
   ) {}
 
   static parse(source: string): Expr {
-    if (!source.trim()) throw new ExprError('empty expression');
+    if (typeof source !== 'string' || !source.trim()) throw new ExprError('empty expression');
+    if (source.length > MAX_SOURCE)
+      throw new ExprError(`the expression is ${source.length} characters long; at most ${MAX_SOURCE} are allowed`);
     return new Expr(source, new Parser(lex(source)).parse());
   }
 
@@ -223,7 +268,7 @@ export class Expr {
         const a = this.ev(n.a, r);
         if (n.op === '!') return b(!truth(a));
         if (a === NONE) return NONE;
-        return n.op === '~' ? ~a & M64 : -a;
+        return n.op === '~' ? ~a & M64 : wrap64(-a);
       }
       case 'bin': {
         if (n.op === '&&') return b(truth(this.ev(n.a, r)) && truth(this.ev(n.b, r)));
@@ -237,9 +282,9 @@ export class Expr {
         }
         switch (n.op) {
           case '==':
-            return b(a === c);
+            return b(((a - c) & M64) === 0n);
           case '!=':
-            return b(a !== c);
+            return b(((a - c) & M64) !== 0n);
           case '<':
             return b(a < c);
           case '<=':
@@ -249,25 +294,25 @@ export class Expr {
           case '>=':
             return b(a >= c);
           case '|':
-            return a | c;
+            return wrap64(a | c);
           case '^':
-            return a ^ c;
+            return wrap64(a ^ c);
           case '&':
-            return a & c;
+            return wrap64(a & c);
           case '<<':
-            return (a << c) & M64;
+            return (a << shiftCount(c, '<<')) & M64;
           case '>>':
-            return a >> c;
+            return a >> shiftCount(c, '>>');
           case '+':
-            return a + c;
+            return wrap64(a + c);
           case '-':
-            return a - c;
+            return wrap64(a - c);
           case '*':
-            return a * c;
+            return wrap64(a * c);
           case '/':
           case '%':
-            if (c === 0n) throw new ExprError('division by zero');
-            return n.op === '/' ? a / c : a % c;
+            if (c === 0n) throw new ExprError(`division by zero (${n.op})`);
+            return wrap64(n.op === '/' ? a / c : a % c);
         }
         throw new ExprError(`unknown operator ${n.op}`);
       }
@@ -281,17 +326,45 @@ export function showValue(v: Value): string {
   return v < 0n ? v.toString() : '0x' + v.toString(16);
 }
 
+/**
+ * A logpoint message split into text and `{expr}` parts. Throws ExprError when the message is longer
+ * than MAX_TEMPLATE or holds more than MAX_TEMPLATE_PARTS expressions.
+ */
+export function templateParts(template: string): (string | { expr: string })[] {
+  if (template.length > MAX_TEMPLATE)
+    throw new ExprError(`the log message is ${template.length} characters long; at most ${MAX_TEMPLATE} are allowed`);
+  const out: (string | { expr: string })[] = [];
+  let last = 0;
+  for (const m of template.matchAll(/\{([^{}]+)\}/g)) {
+    if (out.length >= 2 * MAX_TEMPLATE_PARTS)
+      throw new ExprError(`the log message has more than ${MAX_TEMPLATE_PARTS} {expressions}`);
+    out.push(template.slice(last, m.index), { expr: m[1] });
+    last = m.index! + m[0].length;
+  }
+  out.push(template.slice(last));
+  return out;
+}
+
 /** `{expr}` interpolation for logpoints; a bad expression shows its error in place. */
 export function interpolate(
   template: string,
   resolve: Resolver,
   show: (path: string, v: Value) => string = (_p, v) => showValue(v),
 ): string {
-  return template.replace(/\{([^{}]+)\}/g, (_m, src: string) => {
-    try {
-      return show(src.trim(), Expr.parse(src).evaluate(resolve));
-    } catch (e) {
-      return `<${(e as Error).message}>`;
-    }
-  });
+  let parts: (string | { expr: string })[];
+  try {
+    parts = templateParts(template);
+  } catch (e) {
+    return `<${(e as Error).message}>`;
+  }
+  return parts
+    .map((p) => {
+      if (typeof p === 'string') return p;
+      try {
+        return show(p.expr.trim(), Expr.parse(p.expr).evaluate(resolve));
+      } catch (e) {
+        return `<${(e as Error).message}>`;
+      }
+    })
+    .join('');
 }

@@ -7,6 +7,8 @@
  * with `hptrace.slotPhys`. Hex values are lower-case `0x` strings, as in the CLI's JSON.
  */
 
+import { hexn } from '../core/machine';
+
 export const EVENT_STATE_CHANGED = 'hptrace.stateChanged';
 export const REQUEST_MACHINE_STATE = 'hptrace.machineState';
 export const REQUEST_SLOT_PHYS = 'hptrace.slotPhys';
@@ -95,8 +97,38 @@ export interface HptraceLaunchArguments {
   /** Stop at the first hcall before it executes (default true). */
   stopOnEntry?: boolean;
   kernel?: 'io' | 'pre-io';
-  /** Exception filters to enable in addition to those the client sets (e.g. ["H_PTEG_FULL"]). */
-  breakOn?: string[];
+  /**
+   * Exception filters to turn on at launch (e.g. ["H_PTEG_FULL"], or one name as a string). They seed
+   * the filter state only: a later setExceptionBreakpoints (the Breakpoints view) replaces it.
+   */
+  breakOn?: string[] | string;
   /** Log the DAP traffic to the debug console. */
   logging?: boolean;
+}
+
+/**
+ * Data breakpoint ids: what a data breakpoint watches, written `hpt:INDEX` (an HPT slot) or
+ * `slot_phys:SLOT:INDEX` (a slot_phys entry), decimal numbers. This module is the one place that
+ * spells them: the adapter's Variables view hands them out, setDataBreakpoints reads them back, and
+ * the extension builds them for its slot_phys view.
+ */
+export type DataWatch = { kind: 'hpt'; index: number } | { kind: 'slot_phys'; slot: number; index: number };
+
+export function formatDataId(w: DataWatch): string {
+  return w.kind === 'hpt' ? `hpt:${w.index}` : `slot_phys:${w.slot}:${w.index}`;
+}
+
+/** The watch a data id names, or undefined when it is not one of ours. */
+export function parseDataId(id: string): DataWatch | undefined {
+  const num = (x: string) => (Number.isSafeInteger(Number(x)) ? Number(x) : -1);
+  let m = /^hpt:(\d{1,15})$/.exec(id);
+  if (m) return { kind: 'hpt', index: num(m[1]) };
+  m = /^slot_phys:(\d{1,5}):(\d{1,15})$/.exec(id);
+  if (m) return { kind: 'slot_phys', slot: num(m[1]), index: num(m[2]) };
+  return undefined;
+}
+
+/** How a watch reads to a person: `HPT[0x100]`, `slot_phys[0][0x10]`. */
+export function dataLabel(w: DataWatch): string {
+  return w.kind === 'hpt' ? `HPT[${hexn(w.index)}]` : `slot_phys[${w.slot}][${hexn(w.index)}]`;
 }

@@ -3,20 +3,29 @@
  * The machine is in the state after the hcall (before it at the entry stop), so the memslot, entry and
  * PTEG show what the hcall left behind.
  */
-import { CACHE_MODES, CPUS, hcallByNum, HCALL_FLAGS, flagMask, returnCodeName, V } from '../core/bits';
-import { DecodeContext } from '../core/decode';
-import { Engine, F, RET_NONE } from '../core/engine';
+import { DebugProtocol } from '@vscode/debugprotocol';
+import {
+  CACHE_MODES,
+  CPUS,
+  hcallByNum,
+  HCALL_FLAGS,
+  flagMask,
+  resultName,
+  RET_NONE,
+  returnCodeName,
+  V,
+} from '../core/bits';
+import { ctxOf, slotPhysEntry } from '../core/decode';
+import { Engine, F } from '../core/engine';
 import { decidingCheck } from '../core/explain';
 import { HcallResult } from '../core/handlers';
 import { hexn, Machine, Memslot, sizeName, Vma } from '../core/machine';
 import { HcallRecord } from '../core/records';
 import { divergenceDetails } from '../core/replay';
 import { hexOf } from '../core/u64';
+import { Explanation } from './explanation';
+import { dataLabel, formatDataId } from './protocol';
 import { group, leaf, VNode, wordNode } from './variables';
-
-export function ctxOf(m: Machine): DecodeContext {
-  return { pageSize: m.pageSize, arch206: m.arch206 };
-}
 
 export interface StopView {
   e: Engine;
@@ -94,7 +103,9 @@ function resultNodes(s: StopView, rec: HcallRecord): VNode[] {
   const { e, pos } = s;
   const ret = e.ret(pos);
   const fl = e.flags(pos);
-  const out: VNode[] = [leaf('result', ret === RET_NONE ? '(not emulated: passed over)' : returnCodeName(ret), 'ret')];
+  const out: VNode[] = [
+    leaf('result', ret === RET_NONE ? `(${resultName(ret)}: passed over)` : resultName(ret), 'ret'),
+  ];
   if (ret === RET_NONE) return out;
   const res = s.full();
   const ctx = ctxOf(e.m);
@@ -149,18 +160,15 @@ function vmaNode(name: string, v: Vma | null): VNode {
   });
 }
 
-export function vmaAt(m: Machine, hva: number): Vma | null {
-  return m.vmas.find((v) => v.start <= hva && hva < v.end) ?? null;
-}
-
 export function slotPhysNode(m: Machine, s: Memslot, index: number, name = `[${hexn(index)}]`): VNode {
   const hi = s.physp.get(index, 0);
   const lo = s.physp.get(index, 1);
   const node = wordNode(name, hi, lo, 'slot_phys', ctxOf(m), `slot_phys`);
   if (hi === 0 && lo === 0) node.value = '0x0  (not instantiated)';
   node.value = `gfn ${hexn(s.baseGfn + index)}: ${node.value}`;
-  node.dataId = `slot_phys:${s.id}:${index}`;
-  node.dataDescription = `slot_phys[${s.id}][${hexn(index)}]`;
+  const watch = { kind: 'slot_phys' as const, slot: s.id, index };
+  node.dataId = formatDataId(watch);
+  node.dataDescription = dataLabel(watch);
   return node;
 }
 
@@ -181,7 +189,7 @@ export function memslotChildren(m: Machine, s: Memslot): VNode[] {
     leaf('userspace_addr', hexn(s.userspaceAddr), 'slot.hva'),
     leaf('flags', hexn(s.flags), 'slot.flags'),
     leaf('line', s.line),
-    vmaNode('backing vma', vmaAt(m, s.userspaceAddr)),
+    vmaNode('backing vma', m.vmaHolding(s.userspaceAddr)),
     {
       name: 'slot_phys',
       value: `${s.npages} entries, ${s.physp.nonZeroCount} instantiated`,
@@ -206,20 +214,15 @@ export function slotPhysScope(s: StopView): VNode[] {
   const slot = id >= 0 ? s.e.m.memslots[id] : null;
   if (!slot || idx < 0) return [leaf('slot_phys', '(this hcall used no slot_phys entry)')];
   const m = s.e.m;
-  const hi = slot.physp.get(idx, 0);
-  const lo = slot.physp.get(idx, 1);
   const entry = slotPhysNode(m, slot, idx, `slot_phys[${id}][${hexn(idx)}]`);
-  const pfn = hi * 2 ** (32 - m.pageShift) + Math.floor(lo / m.pageSize);
-  const flags = [lo & 0x80 ? 'GOT_PAGE' : '', lo & 0x20 ? 'NO_CACHE' : '', lo & 0x40 ? 'WRITETHRU' : ''].filter(
-    Boolean,
-  );
+  const d = slotPhysEntry(slot.physp.get(idx, 0), slot.physp.get(idx, 1), m.pageShift);
   return [
     entry,
     leaf('gfn', hexn(slot.baseGfn + idx), 'slot.gfn'),
-    leaf('pfn', hexn(pfn), 'slot_phys.pfn'),
-    leaf('order', `${lo & 0x1f} (${sizeName(m.pageSize * 2 ** (lo & 0x1f))} backing page)`, 'slot_phys.order'),
-    leaf('flags', flags.length ? flags.join(' | ') : '(none)'),
-    leaf('io', lo & 0x60 ? `${lo & 0x40 ? 'W' : ''}${lo & 0x20 ? 'I' : ''} (I/O mapping)` : 'no (RAM)', 'slot.io'),
+    leaf('pfn', hexn(d.pfn), 'slot_phys.pfn'),
+    leaf('order', `${d.order} (${sizeName(m.pageSize * 2 ** d.order)} backing page)`, 'slot_phys.order'),
+    leaf('flags', d.flags.length ? d.flags.join(' | ') : '(none)'),
+    leaf('io', d.io ? `${d.ioLetters} (I/O mapping)` : 'no (RAM)', 'slot.io'),
   ];
 }
 
@@ -230,11 +233,12 @@ export function hptSlotNode(m: Machine, index: number, name = `[${hexn(index)}]`
   const value = w.every((x) => x === 0)
     ? 'empty'
     : `${valid ? 'valid' : 'invalid'} v ${hexOf(w[0], w[1])} r ${hexOf(w[2], w[3])}`;
+  const watch = { kind: 'hpt' as const, index };
   return {
     name,
     value,
-    dataId: `hpt:${index}`,
-    dataDescription: `HPT[${hexn(index)}]`,
+    dataId: formatDataId(watch),
+    dataDescription: dataLabel(watch),
     children: () => [
       wordNode('v', w[0], w[1], 'v', ctx, undefined, { hi: w[2], lo: w[3] }),
       wordNode('r (host)', w[2], w[3], 'r', ctx),
@@ -267,7 +271,7 @@ export function resultCounts(e: Engine, through: number): Map<string, number> {
   for (let i = 0; i <= through && i < e.count; i++) {
     if (!e.isHcall(i)) continue;
     const r = e.ret(i);
-    const k = r === RET_NONE ? '(not emulated)' : returnCodeName(r);
+    const k = r === RET_NONE ? `(${resultName(r)})` : resultName(r);
     counts.set(k, (counts.get(k) ?? 0) + 1);
   }
   return counts;
@@ -308,4 +312,37 @@ export function machineScope(s: StopView): VNode[] {
     },
     leaf('debugger memory', `${(e.bytes / 1048576).toFixed(1)} MB for ${e.count} records`),
   ];
+}
+
+/** A scope of a stop: its name, its lazily built variables and its presentation hint. */
+export interface ScopeDef {
+  name: string;
+  build: () => VNode[];
+  hint?: DebugProtocol.Scope['presentationHint'];
+}
+
+/** The scopes of a frame: the current check (inside an explanation), the hcall's and the machine's. */
+export function stopScopes(view: StopView, expl: Explanation | null): ScopeDef[] {
+  const out: ScopeDef[] = [];
+  if (expl) {
+    const c = expl.current;
+    const build = () => [
+      leaf('check', c.id),
+      leaf('function', c.fn),
+      leaf('outcome', c.ok ? 'passed' : 'failed'),
+      leaf('detail', c.detail),
+      ...(c.result ? [leaf('result', c.result)] : []),
+      ...(c.note ? [leaf('note', c.note)] : []),
+      leaf('deciding', expl.deciding === c ? 'yes' : `no (deciding: ${expl.deciding?.id ?? '-'})`),
+    ];
+    out.push({ name: 'check', build, hint: 'locals' });
+  }
+  if (view.pos >= 0) {
+    out.push({ name: 'hcall', build: () => hcallScope(view), hint: 'arguments' });
+    out.push({ name: 'memslot', build: () => memslotScope(view) });
+    out.push({ name: 'slot_phys entry', build: () => slotPhysScope(view) });
+    out.push({ name: 'PTEG', build: () => ptegScope(view) });
+  }
+  out.push({ name: 'machine', build: () => machineScope(view), hint: 'registers' });
+  return out;
 }

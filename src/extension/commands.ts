@@ -8,6 +8,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { WordKind } from '../core/bits';
 import { parseU64 } from '../core/u64';
+import { dataLabel, DataWatch, formatDataId } from '../debug/protocol';
 import { startDebugging } from './debugSetup';
 import { decodeValueMarkdown } from './hoverText';
 import { SessionState } from './sessionState';
@@ -141,13 +142,14 @@ export function registerCommands(
   reg('hptrace.breakOnEntryChange', async (node?: SlotPhysNode) => {
     const session = store.session;
     if (!session || !node || node.kind !== 'entry') return;
-    const name = `slot_phys[${node.slot}][0x${node.entry.index.toString(16)}]`;
+    const watch: DataWatch = { kind: 'slot_phys', slot: node.slot, index: node.entry.index };
+    const name = dataLabel(watch);
     try {
-      // The adapter names slot_phys entries `slot_phys:SLOT:INDEX` (the dataId its Variables view
-      // hands out); ask it first in case it resolves names, else use that form.
+      // Ask the adapter for the entry's data id first (as its Variables view does), else build it
+      // with the one formatter of data ids (src/debug/protocol.ts).
       const info = (await session.customRequest('dataBreakpointInfo', { name }).then(undefined, () => undefined)) as
         { dataId: string | null } | undefined;
-      const dataId = info?.dataId ?? `slot_phys:${node.slot}:${node.entry.index}`;
+      const dataId = info?.dataId ?? formatDataId(watch);
       const list = dataBps.get(session) ?? [];
       if (!list.some((b) => b.dataId === dataId)) list.push({ dataId, accessType: 'write' });
       dataBps.set(session, list);

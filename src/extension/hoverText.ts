@@ -3,8 +3,17 @@
  * and, for an H_ENTER's ptel, what backs the address as configured up to that line. Pure text, so
  * the extension host and the unit tests see the same thing.
  */
-import { BULK, flagMask, HCALL_FLAGS, HcallDef, RETURN_CODES, WordKind } from '../core/bits';
-import { decodeWord, DecodeContext, pageSizeOf, slotPhysPfn, summarizeR, summarizeV, wimgString } from '../core/decode';
+import { BULK, flagMask, HCALL_FLAGS, HcallDef, NOT_EMULATED, RETURN_CODES, WordKind } from '../core/bits';
+import {
+  ctxOf,
+  decodeWord,
+  DecodeContext,
+  pageSizeOf,
+  slotPhysPfn,
+  summarizeR,
+  summarizeV,
+  wimgString,
+} from '../core/decode';
 import { hexn, Machine, sizeName } from '../core/machine';
 import { and, hex, isZero, parseU64, U64 } from '../core/u64';
 import { backingOf, cacheBitsName, cacheFlagsOk } from './backing';
@@ -25,10 +34,6 @@ export function fieldTable(word: U64, kind: WordKind, ctx: DecodeContext): strin
     (f) => `| ${f.field.name} | ${f.bits} | \`${hex(f.value)}\` | ${esc(f.meaning)} |`,
   );
   return ['| field | bits | value | meaning |', '|---|---|---|---|', ...rows].join('\n');
-}
-
-export function ctxOf(m: Machine): DecodeContext {
-  return { pageSize: m.pageSize, arch206: m.arch206 };
 }
 
 /** A slot_phys value: pfn, order and the low flag bits. */
@@ -182,7 +187,7 @@ function outcomeMarkdown(model: TraceModel, lineNo: number): string {
   if (!model.replayed) return '';
   const o = model.replay().get(lineNo);
   if (!o) return '';
-  let s = `**Emulated result**: ${o.ret ?? 'not emulated'}${o.detail ? ` — ${o.detail}` : ''}`;
+  let s = `**Emulated result**: ${o.ret ?? NOT_EMULATED}${o.detail ? ` — ${o.detail}` : ''}`;
   if (o.diverged) s += `\n\n**Diverges from the recording**: ${o.divergence.join('; ')}`;
   return s;
 }

@@ -2,10 +2,10 @@
  * The text of the inlay hints: a compact decoding after each HPTE word of an hcall, and the emulated
  * result after the hcall when the trace has been replayed. Pure, for the unit tests.
  */
-import { summarizeR, summarizeV } from '../core/decode';
+import { NOT_EMULATED } from '../core/bits';
+import { ctxOf, summarizeR, summarizeV } from '../core/decode';
 import { Machine } from '../core/machine';
 import { argValue, hcallLayout } from './hcallLayout';
-import { ctxOf } from './hoverText';
 import { HcallOutcome } from './traceModel';
 
 export interface HintText {
@@ -20,7 +20,7 @@ const MAX_DETAIL = 90;
 
 /** `⇒ H_PARAMETER: <deciding check>` (and `≠ recorded …` when the recording disagrees). */
 export function resultLabel(o: HcallOutcome): string {
-  if (o.ret === null) return '⇒ not emulated';
+  if (o.ret === null) return `⇒ ${NOT_EMULATED}`;
   let s = `⇒ ${o.ret}`;
   if (o.detail) s += `: ${o.detail.length > MAX_DETAIL ? o.detail.slice(0, MAX_DETAIL - 1) + '…' : o.detail}`;
   else if (o.ret === 'H_SUCCESS' && o.out.r4 && Object.keys(o.out).length === 1) s += ` r4=${o.out.r4}`;
