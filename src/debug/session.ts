@@ -24,7 +24,6 @@
  */
 import * as path from 'path';
 import {
-  Breakpoint,
   Event,
   InitializedEvent,
   Logger,
@@ -43,10 +42,16 @@ import {
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { resultName } from '../core/bits';
 import { KERNEL_VARIANTS, KernelVariant } from '../core/machine';
-import { dataBreakpoint, dataIdOfExpression } from './breakpoints/data';
-import { exceptionFilters, filterDef, parseBreakOn } from './breakpoints/exceptions';
-import { makeGuard } from './breakpoints/guards';
-import { FilterSetting, hcallLabel, hcallOf } from './breakpoints/registry';
+import { dataIdOfExpression } from './breakpoints/data';
+import { parseBreakOn } from './breakpoints/exceptions';
+import { FilterSetting } from './breakpoints/registry';
+import {
+  setDataBreakpoints,
+  setExceptionFilters,
+  setFunctionBreakpoints,
+  setLineBreakpoints,
+} from './breakpoints/requests';
+import { capabilities } from './capabilities';
 import { evaluateText } from './evaluate';
 import { Expr } from './expr';
 import { Explanation } from './explanation';
@@ -57,8 +62,6 @@ import { stopScopes } from './scopes';
 import { hcallLinesOf, notATrace } from './traceFiles';
 import { VarStore } from './variables';
 import { CUSTOM_REQUESTS } from './viewRequests';
-
-export { dataIdOfExpression };
 
 type LaunchArgs = DebugProtocol.LaunchRequestArguments & HptraceLaunchArguments;
 
@@ -193,27 +196,7 @@ export class HptraceDebugSession extends LoggingDebugSession {
     args: DebugProtocol.InitializeRequestArguments,
   ): void {
     this.supportsProgress = !!args?.supportsProgressReporting;
-    response.body = {
-      supportsConfigurationDoneRequest: true,
-      supportsStepBack: true,
-      supportsGotoTargetsRequest: true,
-      supportsRestartRequest: true,
-      supportsBreakpointLocationsRequest: true,
-      supportsConditionalBreakpoints: true,
-      supportsHitConditionalBreakpoints: true,
-      supportsLogPoints: true,
-      supportsFunctionBreakpoints: true,
-      supportsExceptionInfoRequest: true,
-      supportsExceptionFilterOptions: true,
-      exceptionBreakpointFilters: exceptionFilters(),
-      supportsDataBreakpoints: true,
-      supportsEvaluateForHovers: true,
-      supportsCancelRequest: true,
-      supportsTerminateRequest: true,
-      supportsDelayedStackTraceLoading: false,
-      supportsValueFormattingOptions: false,
-      supportsSingleThreadExecutionRequests: false,
-    };
+    response.body = capabilities();
     this.sendResponse(response);
     this.sendEvent(new InitializedEvent());
   }
@@ -324,11 +307,10 @@ export class HptraceDebugSession extends LoggingDebugSession {
 
   protected override gotoRequest(response: DebugProtocol.GotoResponse, args: DebugProtocol.GotoArguments): void {
     this.guard(response, () => {
-      this.rt.idle();
+      const e = this.rt.idle();
       const k = Number(args?.targetId) - 1;
-      if (!Number.isSafeInteger(k) || k < 0 || k >= this.rt.engine().count)
+      if (!Number.isSafeInteger(k) || k < 0 || k >= e.count || !e.isHcall(k))
         throw new Error(`goto: unknown target ${args?.targetId}; ask gotoTargets for a line first`);
-      this.rt.engine(); // validates before answering
       this.sendResponse(response);
       this.rt.goto(k);
     });
@@ -376,26 +358,8 @@ export class HptraceDebugSession extends LoggingDebugSession {
       const lines = asked.map((b) => this.debuggerLine(b?.line));
       const why = this.unreadable(p);
       const ok = why ? new Set<number>() : hcallLinesOf(path.resolve(p!), lines);
-      const bps = this.rt.bps;
-      bps.lines = new Map();
-      const result: DebugProtocol.Breakpoint[] = asked.map((b, k) => {
-        const line = lines[k];
-        const bp = new Breakpoint(false, b.line) as DebugProtocol.Breakpoint;
-        bp.id = bps.newId();
-        if (why) bp.message = why;
-        else if (!ok.has(line)) bp.message = 'not an hcall record: breakpoints go on hcall lines';
-        else {
-          try {
-            const guard = makeGuard(b.condition, b.hitCondition, b.logMessage);
-            bps.lines.set(line, { id: bp.id, kind: 'line', guard, label: `line ${line}`, line });
-            bp.verified = true;
-          } catch (err) {
-            bp.message = (err as Error).message;
-          }
-        }
-        return bp;
-      });
-      response.body = { breakpoints: result };
+      const result = setLineBreakpoints(this.rt.bps, asked, lines, ok, why);
+      response.body = { breakpoints: result.map((b, k) => ({ ...b, line: asked[k].line })) };
       this.sendResponse(response);
     });
   }
@@ -405,21 +369,7 @@ export class HptraceDebugSession extends LoggingDebugSession {
     args: DebugProtocol.SetFunctionBreakpointsArguments,
   ): void {
     this.guard(response, () => {
-      const bps = this.rt.bps;
-      bps.functions = [];
-      response.body = {
-        breakpoints: (args?.breakpoints ?? []).map((b) => {
-          const id = bps.newId();
-          try {
-            const n = hcallOf(b.name);
-            const guard = makeGuard(b.condition, b.hitCondition);
-            bps.functions.push({ id, kind: 'function', guard, label: hcallLabel(n), hcall: n });
-            return { id, verified: true };
-          } catch (err) {
-            return { id, verified: false, message: (err as Error).message };
-          }
-        }),
-      };
+      response.body = { breakpoints: setFunctionBreakpoints(this.rt.bps, args?.breakpoints ?? []) };
       this.sendResponse(response);
     });
   }
@@ -433,24 +383,7 @@ export class HptraceDebugSession extends LoggingDebugSession {
         ...(args?.filters ?? []).map((f) => ({ filter: f })),
         ...(args?.filterOptions ?? []).map((o) => ({ filter: o.filterId, condition: o.condition })),
       ];
-      const results: DebugProtocol.Breakpoint[] = [];
-      const good: FilterSetting[] = [];
-      for (const x of list) {
-        if (!filterDef(x.filter)) {
-          results.push({ verified: false, message: `unknown filter ${x.filter}` });
-          continue;
-        }
-        try {
-          makeGuard(x.condition);
-          good.push(x);
-          results.push({ verified: true });
-        } catch (err) {
-          results.push({ verified: false, message: (err as Error).message });
-        }
-      }
-      // The client's list is the whole state: a launch's breakOn only seeded it.
-      this.rt.bps.setExceptions(good);
-      response.body = { breakpoints: results };
+      response.body = { breakpoints: setExceptionFilters(this.rt.bps, list) };
       this.sendResponse(response);
     });
   }
@@ -484,20 +417,7 @@ export class HptraceDebugSession extends LoggingDebugSession {
     args: DebugProtocol.SetDataBreakpointsArguments,
   ): void {
     this.guard(response, () => {
-      const bps = this.rt.bps;
-      bps.data = [];
-      response.body = {
-        breakpoints: (args?.breakpoints ?? []).map((b) => {
-          const id = bps.newId();
-          try {
-            const bp = dataBreakpoint(id, b.dataId, b.condition, b.hitCondition);
-            bps.data.push(bp);
-            return { id, verified: true, description: bp.label };
-          } catch (err) {
-            return { id, verified: false, message: (err as Error).message };
-          }
-        }),
-      };
+      response.body = { breakpoints: setDataBreakpoints(this.rt.bps, args?.breakpoints ?? []) };
       this.sendResponse(response);
     });
   }
