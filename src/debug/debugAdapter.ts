@@ -5,24 +5,10 @@
  * extension may instead run HptraceDebugSession inline; the same class serves both.
  */
 import * as net from 'net';
+import { serverAddress } from './server';
 import { HptraceDebugSession } from './session';
 
 export { HptraceDebugSession };
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
-
-/** Where --server listens: its port and host (127.0.0.1 unless --host= says otherwise). */
-export function serverAddress(argv: readonly string[]): { port: number; host: string; warning?: string } | null {
-  const portArg = argv.find((a) => a.startsWith('--server='));
-  if (!portArg) return null;
-  const port = Number(portArg.slice('--server='.length));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--server=PORT: bad port ${portArg}`);
-  const host = argv.find((a) => a.startsWith('--host='))?.slice('--host='.length) || '127.0.0.1';
-  const warning = LOOPBACK.has(host)
-    ? undefined
-    : `hptrace: warning: the debug adapter listens on ${host}:${port} without authentication; anyone who can reach it can read files through it\n`;
-  return { port, host, warning };
-}
 
 if (require.main === module || process.argv[1]?.endsWith('debugAdapter.js')) {
   const addr = serverAddress(process.argv);
