@@ -4,6 +4,7 @@
  * breakpoint check, before it at the entry stop (then the result names are NONE).
  */
 import { FIELDS_BY_WORD, GENERIC_ARGS, hcallByNum, R, WordKind } from '../core/bits';
+import { slotPhysEntry } from '../core/decode';
 import { Engine, F, RET_NONE } from '../core/engine';
 import { HcallResult, hptePageSize } from '../core/handlers';
 import { HcallRecord } from '../core/records';
@@ -130,6 +131,10 @@ export function hcallResolver(e: Engine, i: number, executed: boolean, full: () 
     }
     return big(r.argHi[k], r.argLo[k]);
   };
+  const physEntry = () => {
+    const s = slotId >= 0 ? m.memslots[slotId] : null;
+    return s && phys >= 0 ? slotPhysEntry(s.physp.get(phys, 0), s.physp.get(phys, 1), m.pageShift) : null;
+  };
   const physValue = (): Value => {
     const s = slotId >= 0 ? m.memslots[slotId] : null;
     if (!s || phys < 0) return NONE;
@@ -191,8 +196,8 @@ export function hcallResolver(e: Engine, i: number, executed: boolean, full: () 
           case 'index':
             return phys < 0 ? NONE : BigInt(phys);
           case 'io': {
-            const v = physValue();
-            return v === NONE ? NONE : v & BigInt(R.I | R.W);
+            const d = physEntry();
+            return d ? BigInt(d.io) : NONE;
           }
         }
         if (!s) return NONE;
@@ -206,8 +211,8 @@ export function hcallResolver(e: Engine, i: number, executed: boolean, full: () 
       case 'slot_phys': {
         const v = physValue();
         if (sub === undefined || sub === 'value' || v === NONE) return v;
-        if (sub === 'pfn') return v >> BigInt(m.pageShift);
-        if (sub === 'io') return v & BigInt(R.I | R.W);
+        if (sub === 'pfn') return BigInt(physEntry()!.pfn);
+        if (sub === 'io') return BigInt(physEntry()!.io);
         return field(v, 'slot_phys', sub);
       }
       case 'hpt_index':
