@@ -565,7 +565,9 @@ export class HptraceDebugSession extends LoggingDebugSession {
       } else {
         // `goto LINE`: LINE is in the client's numbering, as is the answer.
         const e = this.rt.engine();
-        const k = await this.rt.recordForLine(this.debuggerLine(cmd.line));
+        const line = this.debuggerLine(cmd.line);
+        if (line < 1) throw new Error(`goto LINE: there is no line ${cmd.line}`);
+        const k = await this.rt.recordForLine(line);
         if (k < 0) throw new Error(`goto: no hcall at or after line ${cmd.line}`);
         this.rt.goto(k);
         response.body = { result: `at line ${this.clientLine(e.line(k))}`, variablesReference: 0 };
@@ -581,7 +583,7 @@ export class HptraceDebugSession extends LoggingDebugSession {
       const handler = CUSTOM_REQUESTS.get(command);
       if (!handler) throw new Error(`unknown request ${command}`);
       const rt = this.rt;
-      response.body = handler({ engine: () => rt.idle(), pos: rt.pos, executed: rt.executed }, args);
+      response.body = handler({ engine: () => rt.idle(), pos: rt.pos, executed: rt.executed, runtime: rt }, args);
       this.sendResponse(response);
     });
   }

@@ -16,12 +16,14 @@ import {
   SlotPhysArgs,
   SlotPhysResponse,
 } from './protocol';
+import type { Runtime } from './runtime/runtime';
 
-/** What a custom request may read: the engine (idle) and the current position. */
+/** What a custom request may read: the engine (idle), the current position and the runtime itself. */
 export interface CustomRequestContext {
   engine(): Engine;
   pos: number;
   executed: boolean;
+  runtime: Runtime;
 }
 
 export type CustomHandler = (ctx: CustomRequestContext, args: unknown) => unknown;
