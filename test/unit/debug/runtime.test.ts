@@ -122,8 +122,10 @@ describe('runtime stepping', () => {
   test('a launch breakOn seeds the filters; setting the filters afterwards replaces them', async () => {
     rt.bps.setExceptions([]); // the client turned every filter off before the launch
     launch(true, ['H_PTEG_FULL']);
-    assert.equal(await rt.continue(), 'line 34');
-    rt.bps.setExceptions([]);
+    assert.equal(await rt.continue(), 'line 34'); // not 22: H_PARAMETER stays off
+    rt.open(IO_BAR, 'io', ['H_PARAMETER']); // a restart seeds again
+    rt.start(true);
+    rt.bps.setExceptions([]); // and the client turns everything off
     assert.equal(await rt.continue(), 'end');
   });
 
