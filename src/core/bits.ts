@@ -191,8 +191,9 @@ export function returnCodeName(v: number): string {
 }
 
 /**
- * The one "no result" value: an hcall the emulation passes over (not emulated) has no return code.
- * The engine's per-record result column stores it as RET_NONE; the handlers return null.
+ * The one "no result" value: a record with no return code (an hcall the emulation passes over, or a
+ * record that is not an hcall). The engine's per-record result column stores it as RET_NONE; the
+ * handlers return null for it. resultName turns either into text.
  */
 export const RET_NONE = 0x7fffffff;
 export const NOT_EMULATED = 'not emulated';
@@ -201,6 +202,7 @@ export const NOT_EMULATED = 'not emulated';
 export function resultName(ret: number | null | undefined): string {
   return ret === null || ret === undefined || ret === RET_NONE ? NOT_EMULATED : returnCodeName(ret);
 }
+
 export function returnCodeValue(name: string): number | undefined {
   return codeValues.get(name);
 }
