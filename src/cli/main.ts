@@ -17,11 +17,14 @@ import { applyRecord, divergenceDetails, diverged, hcallDisplayName, outObject }
 import { hex, parseU64 } from '../core/u64';
 import { formatArgs } from './format';
 import { ByteSink, writeFinal, writeStep } from './jsonOut';
+import { cmdCompare, cmdState } from './stateCmd';
 
 const USAGE = `usage:
   hptrace replay FILE [--json] [--kernel io|pre-io] [--quiet]
   hptrace diff FILE
   hptrace decode VALUE [--as v|r|slot_phys] [--page 4K|64K]
+  hptrace state FILE --at LINE [--json] [--kernel io|pre-io]
+  hptrace compare FILE --from LINE --to LINE [--json] [--kernel io|pre-io]
   hptrace --version | --help
 
 replay   replays the trace through the emulated KVM handlers (kernel 'io' = with the seed commit
@@ -272,6 +275,10 @@ export function main(argv: string[], io: Io): number {
         return cmdDiff(rest, io);
       case 'decode':
         return cmdDecode(rest, io);
+      case 'state':
+        return cmdState(rest, io);
+      case 'compare':
+        return cmdCompare(rest, io);
       case '--version':
         io.out(`hptrace ${readVersion()}\n`);
         return 0;
