@@ -70,7 +70,10 @@ function run(io: StateIo, help: string, body: () => void): number {
       io.err(e.message + '\n');
       return 1;
     }
-    if (e instanceof UsageError || (e instanceof TypeError && /^ERR_PARSE_ARGS/.test(String((e as { code?: string }).code)))) {
+    if (
+      e instanceof UsageError ||
+      (e instanceof TypeError && /^ERR_PARSE_ARGS/.test(String((e as { code?: string }).code)))
+    ) {
       io.err(`hptrace: ${e.message}\n${help}\n`);
       return 2;
     }

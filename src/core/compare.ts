@@ -176,7 +176,7 @@ export function diffStates(a: StateSnapshot, b: StateSnapshot): Comparison {
   // Both lists are sorted by index: merge them.
   const ha = a.final.hpt;
   const hb = b.final.hpt;
-  for (let i = 0, j = 0; i < ha.length || j < hb.length; ) {
+  for (let i = 0, j = 0; i < ha.length || j < hb.length;) {
     const x = ha[i];
     const y = hb[j];
     if (y === undefined || (x !== undefined && x.index < y.index)) {
@@ -219,7 +219,14 @@ export function diffStates(a: StateSnapshot, b: StateSnapshot): Comparison {
     const decoded = summarizeSlotPhys(u(y.value), b.pageSize);
     if (!x) out.slot_phys.filled.push({ slot: y.slot, index: y.index, after: y.value, decoded, line: null });
     else if (x.value !== y.value)
-      out.slot_phys.changed.push({ slot: y.slot, index: y.index, before: x.value, after: y.value, decoded, line: null });
+      out.slot_phys.changed.push({
+        slot: y.slot,
+        index: y.index,
+        before: x.value,
+        after: y.value,
+        decoded,
+        line: null,
+      });
   }
   for (const x of a.final.slot_phys)
     if (!pb.has(key(x)))
@@ -267,7 +274,7 @@ export function attachWriters(e: Engine, c: Comparison, lo: number, hi: number):
   for (let i = lo; i < hi; i++) {
     const end = e.mark(i + 1);
     let line = -1;
-    for (let p = e.mark(i); p < end; ) {
+    for (let p = e.mark(i); p < end;) {
       const tag = j.at(p);
       const kind = tag & 0xff;
       if (kind === 1) {
