@@ -139,8 +139,8 @@ export function recordsThroughLine(e: Engine, line: number): number {
 
 /** The state after `line` (after every record on lines <= line). The engine ends where it was. */
 export function stateAt(e: Engine, line: number): StateSnapshot {
-  const n = recordsThroughLine(e, line);
   const saved = Math.min(e.applied, e.count);
+  const n = recordsThroughLine(e, line);
   e.seek(n);
   try {
     return snapshotOf(e.m, line, n, n > 0 ? e.line(n - 1) : 0);

@@ -59,6 +59,7 @@ import { EVENT_STATE_CHANGED, HptraceLaunchArguments, StateChangedEvent } from '
 import { ProgressReport } from './runtime/slices';
 import { OutputEvent as RuntimeOutput, Runtime, StopEvent } from './runtime/runtime';
 import { stopScopes } from './scopes';
+import { answerOverviewRequest, isOverviewRequest } from './overviewRequests';
 import { hcallLinesOf, notATrace } from './traceFiles';
 import { VarStore } from './variables';
 import { CUSTOM_REQUESTS } from './viewRequests';
@@ -579,6 +580,15 @@ export class HptraceDebugSession extends LoggingDebugSession {
   // ---- custom requests (table: viewRequests.ts) -----------------------------------------
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (isOverviewRequest(command)) {
+      const host = { engine: () => this.rt.idle(), index: (f: () => boolean, w: string) => this.rt.readAhead(f, w) };
+      return this.guard(response, async () =>
+        this.sendResponse({
+          ...response,
+          body: await answerOverviewRequest(host, command, args),
+        } as DebugProtocol.Response),
+      );
+    }
     this.guard(response, () => {
       const handler = CUSTOM_REQUESTS.get(command);
       if (!handler) throw new Error(`unknown request ${command}`);

@@ -480,7 +480,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * Reads (indexes) the trace until `enough()` or its end; a pause or a cancel stops it where it got
    * to (and throws). Other motion waits meanwhile (running).
    */
-  private async readAhead(enough: () => boolean, what: string): Promise<void> {
+  async readAhead(enough: () => boolean, what: string): Promise<void> {
     const e = this.engine();
     if (enough() || e.complete) return;
     this.running = true;

@@ -134,7 +134,7 @@ test('writer lines: the record that last wrote each entry between the two points
     );
     assert.deepEqual(back.hpt.changed[0].before, c.hpt.changed[0].after);
     // The engine is left where it was.
-    assert.equal(e.applied, e.count);
+    assert.equal(e.applied, 0);
   } finally {
     e.close();
   }
@@ -205,4 +205,20 @@ test('bad input: usage errors exit 2, a malformed line before the point exits 1 
   r = run('state', '--help');
   assert.equal(r.status, 0);
   assert.match(r.stdout, /usage: hptrace state FILE --at LINE/);
+});
+
+test('state and compare leave the engine where it was, even when they read on', () => {
+  const e = new Engine(path.join(FIXTURES_DIR, 'vcpus.hptrace'));
+  try {
+    e.ensure(3);
+    e.seek(1);
+    const before = JSON.stringify(e.m.hpt.dump().words);
+    compareLines(e, 6, 12);
+    assert.equal(e.applied, 1);
+    stateAt(e, 13);
+    assert.equal(e.applied, 1);
+    assert.equal(JSON.stringify(e.m.hpt.dump().words), before);
+  } finally {
+    e.close();
+  }
 });
