@@ -9,6 +9,7 @@ import { registerDebugSetup } from './debugSetup';
 import { TraceDiagnostics } from './diagnostics';
 import { registerInlineValues } from './inlineValues';
 import { registerLanguageFeatures } from './languageFeatures';
+import { registerOverview } from './overview/overviewPanel';
 import { SessionState } from './sessionState';
 import { MemslotsProvider, SlotPhysProvider } from './views';
 
@@ -31,6 +32,7 @@ export function activate(ctx: vscode.ExtensionContext): HptraceTestApi {
   registerDebugSetup(ctx);
   registerInlineValues(ctx, store);
   registerCommands(ctx, store, output);
+  registerOverview(ctx, store);
 
   const slotViews: vscode.TreeView<unknown>[] = [];
   for (const [id, provider] of [
