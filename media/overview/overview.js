@@ -134,6 +134,34 @@
     );
   }
 
+  /** The stacked parts of bin b, bottom up: kind index and y from y0 (bottom) to y1 (top), CSS px. */
+  function segments(b) {
+    const K = data.kinds.length;
+    const top = LAYOUT.axis;
+    const H = LAYOUT.hist;
+    let total = 0;
+    for (let k = 0; k < STACKED; k++) total += data.counts[b * K + k];
+    if (!total) return [];
+    const full = (Math.sqrt(total) * H) / Math.sqrt(Math.max(1, data.maxStack));
+    const hs = [];
+    let sum = 0;
+    for (let k = 0; k < STACKED; k++) {
+      const c = data.counts[b * K + k];
+      hs.push(c ? Math.max(2, (c / total) * full) : 0);
+      sum += hs[k];
+    }
+    const squeeze = sum > H ? H / sum : 1;
+    const out = [];
+    let y = top + H;
+    for (let k = 0; k < STACKED; k++) {
+      if (!hs[k]) continue;
+      const y1 = y - hs[k] * squeeze;
+      out.push({ k, y0: y, y1 });
+      y = y1;
+    }
+    return out;
+  }
+
   // ---- timeline -------------------------------------------------------------------------------
   function drawTimeline() {
     if (!data) return;
@@ -159,32 +187,14 @@
     g.fillStyle = colors.grid;
     g.fillRect(0, top + H, w, 1);
     // Stacked histogram, square-root scale so that rare failures stay visible (at least 2 px).
-    const max = Math.max(1, data.maxStack);
-    const scale = H / Math.sqrt(max);
     for (let b = 0; b < data.bins; b++) {
+      const segs = segments(b);
+      if (!segs.length) continue;
       const x0 = xOfLine(data.edges[b]);
       const x1 = Math.max(x0 + 1, xOfLine(data.edges[b + 1]));
-      let total = 0;
-      for (let k = 0; k < STACKED; k++) total += data.counts[b * K + k];
-      if (!total) continue;
-      const full = Math.sqrt(total) * scale;
-      let y = top + H;
-      // Failures first above the baseline? No: success at the bottom, failures stacked above it.
-      const hs = [];
-      let sum = 0;
-      for (let k = 0; k < STACKED; k++) {
-        const c = data.counts[b * K + k];
-        const hk = c ? Math.max(2, (c / total) * full) : 0;
-        hs.push(hk);
-        sum += hk;
-      }
-      const squeeze = sum > H ? H / sum : 1;
-      for (let k = 0; k < STACKED; k++) {
-        if (!hs[k]) continue;
-        const hk = hs[k] * squeeze;
-        y -= hk;
-        g.fillStyle = colors[data.kinds[k]];
-        g.fillRect(x0, y, x1 - x0, hk);
+      for (const sg of segs) {
+        g.fillStyle = colors[data.kinds[sg.k]];
+        g.fillRect(x0, sg.y1, x1 - x0, sg.y0 - sg.y1);
       }
     }
     // Flag rows: divergences and made-cacheable.
@@ -266,6 +276,7 @@
       g.lineTo(x, h - 7);
       g.fill();
     }
+    document.body.dataset.drawn = String((Number(document.body.dataset.drawn) || 0) + 1);
     const ms = performance.now() - t0;
     $('range').textContent =
       `lines ${data.fromLine}–${data.toLine} · ${data.bins} bins · ${data.hcalls.toLocaleString()} hcalls` +
@@ -295,7 +306,7 @@
       g.fillStyle = colors.grid;
       g.fillRect(x, y, cw - 0.5, ch - 0.5);
       if (m > 0) {
-        const s = mix(colors.heat, 0.15 + (0.85 * m) / 8);
+        const s = mix(colors.heat, 0.3 + (0.7 * m) / 8);
         g.globalAlpha = s.alpha;
         g.fillStyle = s.color;
         g.fillRect(x, y, cw - 0.5, ch - 0.5);
@@ -351,7 +362,6 @@
   function drawAll(reason, s) {
     const tl = drawTimeline() || 0;
     const hm = drawHeat() || 0;
-    document.body.dataset.drawn = String((Number(document.body.dataset.drawn) || 0) + 1);
     vscode.postMessage({ type: 'drawn', what: reason, seq: s, ms: tl + hm, pixels: reason === 'overview' ? pixelCounts() : undefined });
   }
 
@@ -401,26 +411,7 @@
       const lane = data.lanes[Math.floor((y - lanesTop()) / LAYOUT.lane)];
       return lane && lane.counts[b * data.laneFields.length + 1] ? 'anyFailure' : null;
     }
-    let total = 0;
-    for (let k = 0; k < STACKED; k++) total += data.counts[b * K + k];
-    if (!total) return null;
-    const scale = H / Math.sqrt(Math.max(1, data.maxStack));
-    const full = Math.sqrt(total) * scale;
-    const hs = [];
-    let sum = 0;
-    for (let k = 0; k < STACKED; k++) {
-      const c = data.counts[b * K + k];
-      hs.push(c ? Math.max(2, (c / total) * full) : 0);
-      sum += hs[k];
-    }
-    const squeeze = sum > H ? H / sum : 1;
-    let y0 = top + H;
-    for (let k = 0; k < STACKED; k++) {
-      if (!hs[k]) continue;
-      const y1 = y0 - hs[k] * squeeze;
-      if (y <= y0 + 1 && y >= y1 - 1) return data.kinds[k];
-      y0 = y1;
-    }
+    for (const sg of segments(b)) if (y <= sg.y0 + 1 && y >= sg.y1 - 1) return data.kinds[sg.k];
     // Above the bar: the bin's most notable result.
     for (const k of [1, 2, 3, 4]) if (data.counts[b * K + k]) return data.kinds[k];
     return null;
@@ -546,6 +537,22 @@
       if (data) drawAll('resize', seq);
     }, 100);
   });
+  // For the end-to-end test: what is drawn, and where a bin's part of a kind is (CSS px in the canvas).
+  window.__hptraceOverview = {
+    pixelCounts,
+    colors: () => colors,
+    data: () => data,
+    pteg: () => pteg,
+    position: () => position,
+    segmentCenter(kind, bin) {
+      const k = data.kinds.indexOf(kind);
+      const sg = segments(bin).find((x) => x.k === k);
+      if (!sg) return null;
+      const x0 = xOfLine(data.edges[bin]);
+      const x1 = Math.max(x0 + 1, xOfLine(data.edges[bin + 1]));
+      return { x: (x0 + x1) / 2, y: (sg.y0 + sg.y1) / 2 };
+    },
+  };
   readColors();
   vscode.postMessage({ type: 'ready', bins: requestBins() });
 })();

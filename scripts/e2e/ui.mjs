@@ -444,6 +444,7 @@ export async function runUi(ctx) {
   );
   await screenshot(ctx, 'launch-error.png');
   await page.keyboard.press('Escape');
+  await (await import('./ui-overview.mjs')).runOverviewUi(ctx, { workspace }); // Trace Overview checks (overview worker)
   log(
     'UI checks passed: language mode + colours, ptel hover table, entry stop, H_PARAMETER exception widget on line 31, Memslots + slot_phys views, decoded ptel in Variables, step back 31 → 28, Problems [Ln 5, Col 5], launch error :5:5',
   );

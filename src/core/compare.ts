@@ -330,8 +330,29 @@ export function comparisonText(c: Comparison, title = ''): string {
   }
   const s = c.slot_phys;
   sec('slot_phys entries filled', s.filled.length);
-  for (const x of s.filled)
-    out.push(`  + slot_phys[${x.slot}][${hexn(x.index)}] = ${x.after}  ${x.decoded}${by(x.line)}`);
+  // Runs of consecutive entries filled by one record (a huge page pins hundreds) take one line.
+  for (let i = 0; i < s.filled.length; ) {
+    const x = s.filled[i];
+    let j = i + 1;
+    while (
+      j < s.filled.length &&
+      s.filled[j].slot === x.slot &&
+      s.filled[j].index === x.index + (j - i) &&
+      s.filled[j].line === x.line
+    )
+      j++;
+    if (j - i >= 4) {
+      const y = s.filled[j - 1];
+      out.push(
+        `  + slot_phys[${x.slot}][${hexn(x.index)}..${hexn(y.index)}] ${j - i} entries: ${x.after} (${x.decoded}) .. ${y.after}${by(x.line)}`,
+      );
+    } else
+      for (let k = i; k < j; k++) {
+        const z = s.filled[k];
+        out.push(`  + slot_phys[${z.slot}][${hexn(z.index)}] = ${z.after}  ${z.decoded}${by(z.line)}`);
+      }
+    i = j;
+  }
   sec('slot_phys entries changed', s.changed.length);
   for (const x of s.changed)
     out.push(`  ~ slot_phys[${x.slot}][${hexn(x.index)}] ${x.before} -> ${x.after}  ${x.decoded}${by(x.line)}`);

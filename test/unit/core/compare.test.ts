@@ -222,3 +222,18 @@ test('state and compare leave the engine where it was, even when they read on', 
     e.close();
   }
 });
+
+test('the readable comparison: decoded entries, writer lines, runs of slot_phys entries on one line', () => {
+  const r = run('compare', path.join(CONFORMANCE_DIR, 'io-bar.hptrace'), '--from', '12', '--to', '14');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /state after line 12 \(\d+ records applied\) -> state after line 14/);
+  assert.match(
+    r.stdout,
+    /HPT entries added: 1\n {2}\+ HPT\[0x100\] v=0x4000000000001005 r=0x1001000192 {2}16M .*V \| RPN 0x1001000000 WIMG --M- PP 2 {2}\(line 14\)/,
+  );
+  assert.match(
+    r.stdout,
+    /slot_phys entries filled: 256\n {2}\+ slot_phys\[0\]\[0x100\.\.0x1ff\] 256 entries: 0x1001000088 .* \(line 14\)\n/,
+  );
+  assert.match(r.stdout, /memslots changed: none/);
+});

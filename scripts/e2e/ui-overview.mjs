@@ -1,0 +1,234 @@
+// UI phase, Trace Overview part (called from the end of scripts/e2e/ui.mjs with the same ctx).
+// In the real workbench: open the overview from the editor-title button during a debug session,
+// check that the timeline canvas is drawn in the theme's colours for H_SUCCESS and H_PARAMETER,
+// click an H_PARAMETER part of a bin and see the debugger's current-line marker move to a line
+// whose replayed result is H_PARAMETER, run "Compare State With Line…" and read its document, and
+// take screenshots of the overview in a light and a dark theme (overview-light.png, overview-dark.png
+// in test-artifacts/e2e; the README's copies live in media/).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { runCommand, screenshot, SEL, settle } from './ui.mjs';
+
+function expect(ok, what, seen) {
+  if (!ok)
+    throw new Error(
+      `UI check failed (overview): ${what}${seen !== undefined ? `\n  seen: ${JSON.stringify(String(seen).slice(0, 600))}` : ''}`,
+    );
+}
+
+async function openFile(page, name) {
+  const tab = page.locator('.tab', { hasText: name }).first();
+  if (await tab.count()) {
+    await tab.click();
+    await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 10_000 });
+    await settle(page);
+    return;
+  }
+  await page.keyboard.press('Control+P');
+  const input = page.locator(SEL.quickInputBox);
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(name);
+  await page.locator(SEL.quickInputRow, { hasText: name }).first().waitFor({ state: 'visible', timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 10_000 });
+  await settle(page);
+}
+
+/** The line of the editor's current-stack-frame decoration, or NaN. */
+async function markerLine(page) {
+  return page.evaluate(() => {
+    for (const ed of document.querySelectorAll('.editor-instance .monaco-editor')) {
+      if (!ed.offsetParent) continue;
+      const hit = ed.querySelector('.view-overlays .debug-top-stack-frame-line');
+      if (!hit) continue;
+      const top = hit.parentElement.style.top;
+      for (const row of ed.querySelectorAll('.margin-view-overlays > div'))
+        if (row.style.top === top) return Number(row.querySelector('.line-numbers')?.textContent.trim());
+    }
+    return NaN;
+  });
+}
+
+async function waitMarker(page, ok, timeout = 15_000) {
+  const end = Date.now() + timeout;
+  let seen = NaN;
+  while (Date.now() < end) {
+    seen = await markerLine(page);
+    if (ok(seen)) return seen;
+    await page.waitForTimeout(200);
+  }
+  return seen;
+}
+
+/** The webview frame that holds the overview's timeline canvas. */
+async function overviewFrame(page, timeout = 30_000) {
+  const end = Date.now() + timeout;
+  while (Date.now() < end) {
+    for (const f of page.frames()) {
+      const has = await f.evaluate(() => !!document.getElementById('timeline')).catch(() => false);
+      if (has) return f;
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error('UI check failed (overview): no webview frame with the timeline canvas appeared');
+}
+
+/**
+ * Polls fn(arg) in the frame until it is truthy (the webview's CSP forbids eval, which
+ * frame.waitForFunction needs; frame.evaluate does not).
+ */
+async function poll(frame, fn, arg, timeout = 20_000) {
+  const end = Date.now() + timeout;
+  let v;
+  while (Date.now() < end) {
+    v = await frame.evaluate(fn, arg).catch(() => undefined);
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`UI check failed (overview): timed out waiting for ${String(fn).slice(0, 120)}`);
+}
+
+/** Waits until the webview has drawn at least `n` times; returns the count. */
+async function waitDrawn(frame, n, timeout = 20_000) {
+  await poll(frame, (k) => Number(document.body.dataset.drawn || 0) >= k, n, timeout);
+  return frame.evaluate(() => Number(document.body.dataset.drawn || 0));
+}
+
+function setTheme(workspace, theme) {
+  const file = path.join(workspace, '.vscode', 'settings.json');
+  const s = JSON.parse(fs.readFileSync(file, 'utf8'));
+  s['workbench.colorTheme'] = theme;
+  fs.writeFileSync(file, JSON.stringify(s, null, 2) + '\n');
+}
+
+export async function runOverviewUi(ctx, { workspace }) {
+  const { page, log, extensionPath } = ctx;
+  const traceName = '1-io-bar.hptrace';
+  const trace = path.join(workspace, traceName);
+  // The lines whose replayed result is H_PARAMETER, from the CLI.
+  const replay = spawnSync(process.execPath, [path.join(extensionPath, 'dist', 'cli.js'), 'replay', trace, '--json'], {
+    encoding: 'utf8',
+  });
+  const paramLines = replay.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((x) => x.ret === 'H_PARAMETER')
+    .map((x) => x.line);
+  expect(paramLines.length >= 2, 'the example trace has H_PARAMETER results', replay.stdout.slice(0, 300));
+
+  await openFile(page, traceName);
+  await runCommand(page, 'hptrace: Debug This Trace');
+  await page.locator('.debug-toolbar').waitFor({ timeout: 20_000 });
+  const entry = await waitMarker(page, (l) => l > 0);
+  expect(entry > 0 && !paramLines.includes(entry), 'the session stops on entry, not on an H_PARAMETER', entry);
+
+  // The editor-title button opens the overview.
+  const button = page.locator('.editor-actions .action-label.codicon-graph').first();
+  await button.waitFor({ timeout: 10_000 });
+  await button.click();
+  const frame = await overviewFrame(page);
+  await waitDrawn(frame, 1);
+  await poll(frame, () => window.__hptraceOverview?.data()?.complete === true);
+  await page.waitForTimeout(300);
+
+  // Non-blank, in the theme's colours for H_SUCCESS and H_PARAMETER.
+  const px = await frame.evaluate(() => window.__hptraceOverview.pixelCounts());
+  expect(
+    px.nonBlank > 2000 && px.success > 100 && px.H_PARAMETER > 20,
+    'the timeline canvas is drawn, with pixels in the H_SUCCESS and H_PARAMETER colours',
+    JSON.stringify(px),
+  );
+  const heatDrawn = await frame.evaluate(() => {
+    const c = document.getElementById('heat');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i]) n++;
+    return n;
+  });
+  expect(heatDrawn > 1000, 'the PTEG heat map is drawn', heatDrawn);
+
+  // Click the H_PARAMETER part of the bin of the last H_PARAMETER line: the session goes there.
+  const target = paramLines[paramLines.length - 1];
+  const spot = await frame.evaluate((line) => {
+    const o = window.__hptraceOverview;
+    const d = o.data();
+    const b = d.edges.findIndex((e, i) => i < d.bins && line >= e && line < d.edges[i + 1]);
+    return { bin: b, at: o.segmentCenter('H_PARAMETER', b), first: d.edges[b], last: d.edges[b + 1] - 1 };
+  }, target);
+  expect(spot.at, `the bin of line ${target} has an H_PARAMETER part`, JSON.stringify(spot));
+  const before = await frame.evaluate(() => Number(document.body.dataset.drawn || 0));
+  await frame.locator('#timeline').click({ position: { x: spot.at.x, y: spot.at.y } });
+  const moved = await waitMarker(page, (l) => paramLines.includes(l) && l >= spot.first && l <= spot.last);
+  expect(
+    paramLines.includes(moved) && moved >= spot.first && moved <= spot.last,
+    `a click on the H_PARAMETER part of bin ${spot.bin} (lines ${spot.first}–${spot.last}) moves the marker to an H_PARAMETER line`,
+    `marker on ${moved}; H_PARAMETER lines ${paramLines.join(', ')}`,
+  );
+  // The overview's cursor follows the stop.
+  await poll(frame, (l) => window.__hptraceOverview.position() === l, moved, 10_000);
+  await waitDrawn(frame, before + 1);
+  await settle(page, 500);
+  await screenshot(ctx, 'overview.png');
+
+  // Light and dark themes: the panel redraws in the theme's colours. Side bar and bottom panel
+  // hidden for room; the screenshots are clipped to the overview's editor group.
+  await page.keyboard.press('Control+B');
+  await page.keyboard.press('Control+J');
+  await settle(page, 800);
+  const group = page.locator('.editor-group-container', { has: page.locator('.tab', { hasText: 'Trace Overview' }) });
+  for (const [theme, name] of [
+    ['Default Dark Modern', 'overview-dark.png'],
+    ['Default Light Modern', 'overview-light.png'],
+  ]) {
+    const n = await frame.evaluate(() => Number(document.body.dataset.drawn || 0));
+    const bg = await frame.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    setTheme(workspace, theme);
+    await poll(frame, (b) => getComputedStyle(document.body).backgroundColor !== b, bg).catch(() => {});
+    await waitDrawn(frame, n + 1).catch(() => {});
+    await settle(page, 800);
+    const p2 = await frame.evaluate(() => window.__hptraceOverview.pixelCounts());
+    expect(
+      p2.success > 100 && p2.H_PARAMETER > 20,
+      `in ${theme}, the timeline is drawn in that theme's colours`,
+      JSON.stringify(p2),
+    );
+    // The panel below its tab bar, down to the end of the heat map.
+    const box = await group.first().boundingBox();
+    const clip = box
+      ? { x: box.x, y: box.y + 35, width: box.width, height: Math.min(box.height - 35, 640) }
+      : undefined;
+    const file = path.join(ctx.artifactsDir, name);
+    await page.screenshot({ path: file, clip });
+    log(`screenshot ${path.relative(process.cwd(), file)}`);
+  }
+  await page.keyboard.press('Control+B');
+  await page.keyboard.press('Control+J');
+  await settle(page, 500);
+
+  // Compare State With Line…: the stop against the end of the trace, as a document.
+  const lastLine = fs.readFileSync(trace, 'utf8').trimEnd().split('\n').length;
+  await runCommand(page, 'hptrace: Compare State With Line');
+  const input = page.locator(SEL.quickInputBox);
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(String(lastLine));
+  await page.keyboard.press('Enter');
+  const doc = page.locator('.editor-instance .view-lines', { hasText: 'HPT entries added' }).first();
+  await doc.waitFor({ timeout: 15_000 });
+  const text = await doc.innerText();
+  expect(
+    new RegExp(`state after line ${moved} .*-> state after line ${lastLine}`).test(text.replace(/\s+/g, ' ')),
+    'the comparison document names both points (the stop and the line asked for)',
+    text,
+  );
+  await screenshot(ctx, 'overview-compare.png');
+  await page.keyboard.press('Shift+F5');
+  await page
+    .locator('.debug-toolbar')
+    .waitFor({ state: 'hidden', timeout: 15_000 })
+    .catch(() => {});
+  log(
+    `overview checks passed: drawn (${px.nonBlank} px, ${px.H_PARAMETER} in the H_PARAMETER colour), click → line ${moved}, light/dark, compare document`,
+  );
+}
