@@ -543,6 +543,7 @@ figure(
   `adapter_rss_mb_${B}`,
   a ? (Number.isFinite(a.rss) ? fmt(a.rss, 0) : 'n/a (no /proc/PID/status VmHWM on this system)') : `n/a (${why})`,
 );
+if (adapter) await (await import('./bench-overview.mjs')).overviewBench({ traces: [tSmall, tBig].filter((t, i, a) => a.indexOf(t) === i), figure, note, label }); // prettier-ignore
 try {
   fs.unlinkSync(rssOut);
 } catch {
