@@ -150,13 +150,27 @@ export function overviewBins(e: Engine, opts: OverviewOptions = {}): OverviewBin
   const counts = new Uint32Array(nb * NK);
   const markers: OverviewMarker[] = [];
 
+  const laneOfVcpu = (v: number) => laneOf.get(v) ?? nLanes - 1;
+  const sum = summaryOf(e);
+  const sumLanes = sum ? [...sum.lanes].map(([v, arr]) => [laneOfVcpu(v), arr] as const) : [];
   let i = e.recordFromLine(edges[0]);
   for (let b = 0; b < nb; b++) {
     const end = e.recordFromLine(edges[b + 1]);
     const base = b * NK;
     let memslotMarker: OverviewMarker | null = null;
     let vmaMarker: OverviewMarker | null = null;
-    for (; i < end; i++) {
+    while (i < end) {
+      // Whole summarised blocks at once, unless they hold host records (markers need those).
+      const blk = i >>> BLOCK_SHIFT;
+      if (sum && (i & BLOCK_MASK) === 0 && i + BLOCK <= end && blk < sum.blocks && sum.objects[blk] === 0) {
+        for (let k = 0; k < NK; k++) counts[base + k] += sum.kinds[blk * NK + k];
+        for (const [lane, arr] of sumLanes) {
+          lanes[lane][b * LF] += arr[blk * 2];
+          lanes[lane][b * LF + 1] += arr[blk * 2 + 1];
+        }
+        i += BLOCK;
+        continue;
+      }
       const f = e.flags(i);
       if (f & F.HCALL) {
         const ret = e.ret(i);
@@ -164,9 +178,7 @@ export function overviewBins(e: Engine, opts: OverviewOptions = {}): OverviewBin
         counts[base + k]++;
         if (f & F.DIVERGED) counts[base + K_DIVERGED]++;
         if (f & F.MADE_CACHEABLE) counts[base + K_MADE_CACHEABLE]++;
-        const v = e.vcpu(i);
-        const lane = laneOf.get(v) ?? nLanes - 1;
-        const lc = lanes[lane];
+        const lc = lanes[laneOfVcpu(e.vcpu(i))];
         lc[b * LF]++;
         if (ret !== H_SUCCESS && ret !== RET_NONE) lc[b * LF + 1]++;
       } else if (f & F.OBJECT) {
@@ -179,6 +191,7 @@ export function overviewBins(e: Engine, opts: OverviewOptions = {}): OverviewBin
           else markers.push((vmaMarker = { bin: b, line: e.line(i), kind: 'vma', count: 1, text: mk.text }));
         }
       }
+      i++;
     }
   }
   let maxStack = 0;
@@ -208,6 +221,63 @@ export function overviewBins(e: Engine, opts: OverviewOptions = {}): OverviewBin
     lastLine: e.lastLine,
     complete: e.complete,
   };
+}
+
+// ---- block summaries: counts per 256 records, so a bin over millions of records sums blocks ------
+
+const BLOCK_SHIFT = 8;
+const BLOCK = 1 << BLOCK_SHIFT;
+const BLOCK_MASK = BLOCK - 1;
+/** Above this many vcpus, per-vcpu block counts would cost too much memory: bins scan records. */
+const SUMMARY_MAX_VCPUS = 32;
+
+interface Summary {
+  /** Complete blocks summarised. */
+  blocks: number;
+  /** blocks × NK counts by kind. */
+  kinds: number[];
+  /** Host records (markers) per block. */
+  objects: number[];
+  /** Per vcpu: blocks × 2 (hcalls, failures). */
+  lanes: Map<number, number[]>;
+}
+
+const summaries = new WeakMap<Engine, Summary | null>();
+
+/** The engine's block summary, extended to its explored records (records never change once explored). */
+function summaryOf(e: Engine): Summary | null {
+  if (e.vcpus.size > SUMMARY_MAX_VCPUS) {
+    summaries.set(e, null);
+    return null;
+  }
+  let s = summaries.get(e);
+  if (s === null) return null;
+  if (!s) summaries.set(e, (s = { blocks: 0, kinds: [], objects: [], lanes: new Map() }));
+  const full = Math.floor(e.count / BLOCK);
+  for (let blk = s.blocks; blk < full; blk++) {
+    const k0 = blk * NK;
+    for (let k = 0; k < NK; k++) s.kinds.push(0);
+    let objects = 0;
+    for (let i = blk * BLOCK, end = i + BLOCK; i < end; i++) {
+      const f = e.flags(i);
+      if (f & F.HCALL) {
+        const ret = e.ret(i);
+        s.kinds[k0 + kindOfRet(ret)]++;
+        if (f & F.DIVERGED) s.kinds[k0 + K_DIVERGED]++;
+        if (f & F.MADE_CACHEABLE) s.kinds[k0 + K_MADE_CACHEABLE]++;
+        const v = e.vcpu(i);
+        let arr = s.lanes.get(v);
+        if (!arr) s.lanes.set(v, (arr = new Array<number>(blk * 2).fill(0)));
+        while (arr.length < blk * 2 + 2) arr.push(0);
+        arr[blk * 2]++;
+        if (ret !== H_SUCCESS && ret !== RET_NONE) arr[blk * 2 + 1]++;
+      } else if (f & F.OBJECT) objects++;
+    }
+    s.objects.push(objects);
+    for (const arr of s.lanes.values()) while (arr.length < blk * 2 + 2) arr.push(0);
+  }
+  s.blocks = full;
+  return s;
 }
 
 /** The first record in [fromLine, toLine] whose result is of `kind` (a name of OVERVIEW_KINDS), or -1. */
