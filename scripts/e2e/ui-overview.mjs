@@ -228,7 +228,34 @@ export async function runOverviewUi(ctx, { workspace }) {
     .locator('.debug-toolbar')
     .waitFor({ state: 'hidden', timeout: 15_000 })
     .catch(() => {});
+
+  // Without a session the overview follows the trace's editor: a click reveals the line there.
+  await openFile(page, traceName);
+  await poll(
+    frame,
+    () =>
+      /no debug session/.test(document.getElementById('source').textContent) &&
+      window.__hptraceOverview.data()?.complete === true,
+  );
+  const first = paramLines[0];
+  const spot2 = await frame.evaluate((line) => {
+    const o = window.__hptraceOverview;
+    const d = o.data();
+    const b = d.edges.findIndex((e, i) => i < d.bins && line >= e && line < d.edges[i + 1]);
+    return { at: o.segmentCenter('H_PARAMETER', b), first: d.edges[b] };
+  }, first);
+  expect(spot2.at, `without a session, the bin of line ${first} has an H_PARAMETER part`, JSON.stringify(spot2));
+  await frame.locator('#timeline').click({ position: { x: spot2.at.x, y: spot2.at.y } });
+  const sel = page.locator('[id="status.editor.selection"]').first();
+  const want = new RegExp(`Ln ${first},`);
+  const end = Date.now() + 10_000;
+  let seenSel = '';
+  while (Date.now() < end && !want.test(seenSel)) {
+    seenSel = await sel.innerText().catch(() => '');
+    await page.waitForTimeout(200);
+  }
+  expect(want.test(seenSel), `without a session, a click on the bin reveals line ${first} in the editor`, seenSel);
   log(
-    `overview checks passed: drawn (${px.nonBlank} px, ${px.H_PARAMETER} in the H_PARAMETER colour), click → line ${moved}, light/dark, compare document`,
+    `overview checks passed: drawn (${px.nonBlank} px, ${px.H_PARAMETER} in the H_PARAMETER colour), click → line ${moved}, light/dark, compare document, file mode → line ${first}`,
   );
 }

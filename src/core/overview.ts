@@ -152,7 +152,9 @@ export function overviewBins(e: Engine, opts: OverviewOptions = {}): OverviewBin
 
   const laneOfVcpu = (v: number) => laneOf.get(v) ?? nLanes - 1;
   const sum = summaryOf(e);
-  const sumLanes = sum ? [...sum.lanes].map(([v, arr]) => [laneOfVcpu(v), arr] as const) : [];
+  const sumLanes = sum ? [...sum.lanes].map(([v, g]) => [laneOfVcpu(v), g.a] as const) : [];
+  const sumKinds = sum?.kinds.a;
+  const sumObjects = sum?.objects.a;
   let i = e.recordFromLine(edges[0]);
   for (let b = 0; b < nb; b++) {
     const end = e.recordFromLine(edges[b + 1]);
@@ -162,8 +164,8 @@ export function overviewBins(e: Engine, opts: OverviewOptions = {}): OverviewBin
     while (i < end) {
       // Whole summarised blocks at once, unless they hold host records (markers need those).
       const blk = i >>> BLOCK_SHIFT;
-      if (sum && (i & BLOCK_MASK) === 0 && i + BLOCK <= end && blk < sum.blocks && sum.objects[blk] === 0) {
-        for (let k = 0; k < NK; k++) counts[base + k] += sum.kinds[blk * NK + k];
+      if (sum && (i & BLOCK_MASK) === 0 && i + BLOCK <= end && blk < sum.blocks && sumObjects![blk] === 0) {
+        for (let k = 0; k < NK; k++) counts[base + k] += sumKinds![blk * NK + k];
         for (const [lane, arr] of sumLanes) {
           lanes[lane][b * LF] += arr[blk * 2];
           lanes[lane][b * LF + 1] += arr[blk * 2 + 1];
@@ -223,23 +225,36 @@ export function overviewBins(e: Engine, opts: OverviewOptions = {}): OverviewBin
   };
 }
 
-// ---- block summaries: counts per 256 records, so a bin over millions of records sums blocks ------
+// ---- block summaries: counts per 64 records, so a bin over millions of records sums blocks -------
 
-const BLOCK_SHIFT = 8;
+const BLOCK_SHIFT = 6;
 const BLOCK = 1 << BLOCK_SHIFT;
 const BLOCK_MASK = BLOCK - 1;
 /** Above this many vcpus, per-vcpu block counts would cost too much memory: bins scan records. */
 const SUMMARY_MAX_VCPUS = 32;
 
+/** A Uint32Array that grows by doubling (the summaries of a 10M-record trace: ~6 MB). */
+class Grow {
+  a = new Uint32Array(1024);
+  need(n: number): Uint32Array {
+    if (n > this.a.length) {
+      const b = new Uint32Array(Math.max(n, this.a.length * 2));
+      b.set(this.a);
+      this.a = b;
+    }
+    return this.a;
+  }
+}
+
 interface Summary {
   /** Complete blocks summarised. */
   blocks: number;
   /** blocks × NK counts by kind. */
-  kinds: number[];
+  kinds: Grow;
   /** Host records (markers) per block. */
-  objects: number[];
+  objects: Grow;
   /** Per vcpu: blocks × 2 (hcalls, failures). */
-  lanes: Map<number, number[]>;
+  lanes: Map<number, Grow>;
 }
 
 const summaries = new WeakMap<Engine, Summary | null>();
@@ -252,29 +267,31 @@ function summaryOf(e: Engine): Summary | null {
   }
   let s = summaries.get(e);
   if (s === null) return null;
-  if (!s) summaries.set(e, (s = { blocks: 0, kinds: [], objects: [], lanes: new Map() }));
+  if (!s) summaries.set(e, (s = { blocks: 0, kinds: new Grow(), objects: new Grow(), lanes: new Map() }));
   const full = Math.floor(e.count / BLOCK);
+  if (full <= s.blocks) return s;
+  const kinds = s.kinds.need(full * NK);
+  const objects = s.objects.need(full);
+  for (const g of s.lanes.values()) g.need(full * 2);
   for (let blk = s.blocks; blk < full; blk++) {
     const k0 = blk * NK;
-    for (let k = 0; k < NK; k++) s.kinds.push(0);
-    let objects = 0;
     for (let i = blk * BLOCK, end = i + BLOCK; i < end; i++) {
       const f = e.flags(i);
       if (f & F.HCALL) {
         const ret = e.ret(i);
-        s.kinds[k0 + kindOfRet(ret)]++;
-        if (f & F.DIVERGED) s.kinds[k0 + K_DIVERGED]++;
-        if (f & F.MADE_CACHEABLE) s.kinds[k0 + K_MADE_CACHEABLE]++;
+        kinds[k0 + kindOfRet(ret)]++;
+        if (f & F.DIVERGED) kinds[k0 + K_DIVERGED]++;
+        if (f & F.MADE_CACHEABLE) kinds[k0 + K_MADE_CACHEABLE]++;
         const v = e.vcpu(i);
-        let arr = s.lanes.get(v);
-        if (!arr) s.lanes.set(v, (arr = new Array<number>(blk * 2).fill(0)));
-        while (arr.length < blk * 2 + 2) arr.push(0);
-        arr[blk * 2]++;
-        if (ret !== H_SUCCESS && ret !== RET_NONE) arr[blk * 2 + 1]++;
-      } else if (f & F.OBJECT) objects++;
+        let g = s.lanes.get(v);
+        if (!g) {
+          s.lanes.set(v, (g = new Grow()));
+          g.need(full * 2);
+        }
+        g.a[blk * 2]++;
+        if (ret !== H_SUCCESS && ret !== RET_NONE) g.a[blk * 2 + 1]++;
+      } else if (f & F.OBJECT) objects[blk]++;
     }
-    s.objects.push(objects);
-    for (const arr of s.lanes.values()) while (arr.length < blk * 2 + 2) arr.push(0);
   }
   s.blocks = full;
   return s;

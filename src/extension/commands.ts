@@ -111,7 +111,9 @@ export function registerCommands(
       void vscode.window.showInformationMessage('hptrace: no stopped hptrace debug session to export.');
       return undefined;
     }
-    const json = JSON.stringify({ ...store.state, slotPhys: await store.allSlotPhys() }, null, 2);
+    // `final`: the shape of replay --json's final object and `hptrace state --json` (overview worker).
+    const { final } = (await store.session.customRequest('hptrace.state')) as { final: unknown };
+    const json = JSON.stringify({ ...store.state, slotPhys: await store.allSlotPhys(), final }, null, 2);
     // Always a new untitled document: the user's trace file is never written.
     const doc = await vscode.workspace.openTextDocument({ content: json, language: 'json' });
     await vscode.window.showTextDocument(doc, { preview: false });

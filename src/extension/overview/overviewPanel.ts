@@ -123,6 +123,8 @@ export class OverviewPanel implements vscode.Disposable {
   private sentAt = new Map<number, { t0: number; requestMs: number; bins: number }>();
   private ptegTimer: NodeJS.Timeout | undefined;
   private position = 0;
+  /** Sessions that have ended (the store and activeDebugSession may still name one for a moment). */
+  private readonly ended = new Set<string>();
   lastTimings: OverviewTimings | undefined;
   /** Resolved on every 'drawn' message (tests wait for them). */
   private drawnWaiters: ((t: OverviewTimings) => void)[] = [];
@@ -161,7 +163,10 @@ export class OverviewPanel implements vscode.Disposable {
       panel.onDidDispose(() => this.dispose()),
       w.onDidReceiveMessage((m) => void this.onMessage(m)),
       store.onDidChange(() => this.onStop()),
-      vscode.debug.onDidTerminateDebugSession(() => void this.refresh()),
+      vscode.debug.onDidTerminateDebugSession((s) => {
+        this.ended.add(s.id);
+        setTimeout(() => void this.refresh(), 100);
+      }),
       vscode.window.onDidChangeActiveTextEditor((ed) => {
         if (ed && ed.document.languageId === 'hptrace' && !this.sessionNow()) void this.refresh();
       }),
@@ -176,8 +181,9 @@ export class OverviewPanel implements vscode.Disposable {
   }
 
   private sessionNow(): vscode.DebugSession | undefined {
-    const s = this.store.session ?? vscode.debug.activeDebugSession;
-    return s && s.type === DEBUG_TYPE ? s : undefined;
+    for (const s of [this.store.session, vscode.debug.activeDebugSession])
+      if (s && s.type === DEBUG_TYPE && !this.ended.has(s.id)) return s;
+    return undefined;
   }
 
   private post(m: unknown): Thenable<boolean> {
