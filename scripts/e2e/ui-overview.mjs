@@ -230,7 +230,9 @@ export async function runOverviewUi(ctx, { workspace }) {
     .catch(() => {});
 
   // Without a session the overview follows the trace's editor: a click reveals the line there.
+  // (The panel is behind the compare document: the command brings it back.)
   await openFile(page, traceName);
+  await runCommand(page, 'hptrace: Show Trace Overview');
   await poll(
     frame,
     () =>
