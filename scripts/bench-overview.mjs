@@ -132,6 +132,7 @@ async function startPage() {
 async function draw(page, overviewJson, ptegJson, seq) {
   return page.evaluate(
     ({ o, p, seq }) => {
+      // eslint-disable-next-line no-undef -- runs in the page
       const send = (data) => window.dispatchEvent(new MessageEvent('message', { data }));
       send({ type: 'pteg', data: JSON.parse(p), position: 1 });
       send({ type: 'overview', data: JSON.parse(o), seq, position: 1 });

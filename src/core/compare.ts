@@ -331,7 +331,7 @@ export function comparisonText(c: Comparison, title = ''): string {
   const s = c.slot_phys;
   sec('slot_phys entries filled', s.filled.length);
   // Runs of consecutive entries filled by one record (a huge page pins hundreds) take one line.
-  for (let i = 0; i < s.filled.length; ) {
+  for (let i = 0; i < s.filled.length;) {
     const x = s.filled[i];
     let j = i + 1;
     while (
