@@ -13,7 +13,18 @@ import { forEachLineBytes } from '../core/lines';
 import { KernelVariant, KERNEL_VARIANTS, Machine } from '../core/machine';
 import { newParserState, parseHcallBytes, parseLine, reusableHcallRecord } from '../core/parser';
 import { HcallRecord, TraceError, TraceRecord } from '../core/records';
-import { applyRecord, divergenceDetails, diverged, hcallDisplayName, outObject } from '../core/replay';
+import {
+  applyRecord,
+  divergenceDetails,
+  diverged,
+  hcallDisplayName,
+  outObject,
+  resultText,
+  resultUnknown,
+} from '../core/replay';
+
+/** Summary key of the hcalls whose emulated result is unknown (format 2); no return code has it. */
+const UNKNOWN_KEY = 0x7ffffffe;
 import { hex, parseU64 } from '../core/u64';
 import { formatArgs } from './format';
 import { ByteSink, writeFinal, writeStep } from './jsonOut';
@@ -157,14 +168,18 @@ function cmdReplay(argv: string[], io: Io): number {
     hcalls++;
     const div = diverged(rec, res);
     if (div) divergences++;
-    counts.set(res.ret, (counts.get(res.ret) ?? 0) + 1);
+    const key = resultUnknown(rec, res) ? UNKNOWN_KEY : res.ret; // format 2: unknown is counted apart
+    counts.set(key, (counts.get(key) ?? 0) + 1);
     if (!quiet) emit(textRow(rec, res, div));
   });
   emit('');
   emit(
     `${hcalls} hcalls replayed with kernel ${kernel}${divergences ? `, ${divergences} diverged from the recording` : ''}`,
   );
-  const named = [...counts].map(([ret, n]) => [ret === null ? '(not emulated)' : returnCodeName(ret), n] as const);
+  const named = [...counts].map(
+    ([ret, n]) =>
+      [ret === null ? '(not emulated)' : ret === UNKNOWN_KEY ? '(unknown)' : returnCodeName(ret), n] as const,
+  );
   for (const [k, v] of named.sort((a, b) => b[1] - a[1])) emit(`  ${k.padEnd(16)} ${v}`);
   flush();
   return 0;
@@ -172,7 +187,7 @@ function cmdReplay(argv: string[], io: Io): number {
 
 function textRow(rec: HcallRecord, res: HcallResult, div: boolean): string {
   const name = hcallDisplayName(rec);
-  let result = res.ret === null ? '(not emulated)' : returnCodeName(res.ret);
+  let result = res.ret === null ? `(${resultText(rec, res)})` : returnCodeName(res.ret);
   const out = outObject(res);
   const regs = Object.entries(out)
     .map(([k, v]) => `${k}=${v}`)

@@ -21,7 +21,7 @@ import { Checkpoints } from './checkpoints';
 import { KernelVariant, Machine, MachineState } from './machine';
 import { newParserState, ParserState, parseLine } from './parser';
 import { HcallRecord, TraceError, TraceRecord } from './records';
-import { applyRecord, diverged } from './replay';
+import { applyRecord, diverged, resultUnknown } from './replay';
 
 /** Per-record flag bits. */
 export const F = {
@@ -33,6 +33,8 @@ export const F = {
   OBJECT: 16,
   RECORDED: 32,
   EMULATED: 64,
+  /** Format 2: the emulated result is unknown (the hcall needed a `?` argument). */
+  UNKNOWN: 128,
 } as const;
 
 /** ret of a record that has no return code (not an hcall, or an hcall the emulation passes over). */
@@ -284,6 +286,7 @@ export class Engine {
         if (diverged(rec, res)) f |= F.DIVERGED;
         if (res.madeCacheable) f |= F.MADE_CACHEABLE;
         if (res.virtualMode) f |= F.VIRTUAL_MODE;
+        if (resultUnknown(rec, res)) f |= F.UNKNOWN;
         this.flagCol.push(f);
         this.rets.push(res.ret === null ? RET_NONE : res.ret);
         const vcpu = rec.vcpu < 0 ? 0 : rec.vcpu;

@@ -220,6 +220,10 @@ export function hoverAt(model: TraceModel, lineNo: number, col: number, text: st
   const l = hcallLayout(text);
   if (!l) return undefined;
   const t = valueAt(l, col);
+  if (t && col >= t.valueStart && text.slice(t.valueStart, t.end) === '?') {
+    const unknown = `**${t.name}**: unknown — not in the capture this trace was imported from (format 2 \`?\`)`;
+    return { markdown: unknown, start: t.valueStart, end: t.end };
+  }
   if (t && col >= t.valueStart) {
     const md = valueMarkdown(model, lineNo, l, t);
     if (!md) return undefined;
@@ -228,9 +232,12 @@ export function hoverAt(model: TraceModel, lineNo: number, col: number, text: st
   }
   if (l.ret && col >= l.ret.start && col <= l.ret.end) {
     const rc = RETURN_CODES.find((c) => c.name === l.ret!.text);
-    const doc = rc
-      ? `**${rc.name}** (${rc.value}): ${rc.doc} — the recorded result`
-      : `**${l.ret.text}**: not a return code`;
+    const doc =
+      l.ret.text === '?'
+        ? '**?**: the recorded result is unknown (the capture saw the call, not what the guest got)'
+        : rc
+          ? `**${rc.name}** (${rc.value}): ${rc.doc} — the recorded result`
+          : `**${l.ret.text}**: not a return code`;
     const extra = outcomeMarkdown(model, lineNo);
     return { markdown: extra ? `${doc}\n\n${extra}` : doc, start: l.ret.start, end: l.ret.end };
   }
