@@ -27,18 +27,23 @@ import {
 const UNKNOWN_KEY = 0x7ffffffe;
 import { hex, parseU64 } from '../core/u64';
 import { formatArgs } from './format';
+import { checkHtabCommand, importCommand } from './importCmd';
 import { ByteSink, writeFinal, writeStep } from './jsonOut';
 
 const USAGE = `usage:
-  hptrace replay FILE [--json] [--kernel io|pre-io] [--quiet]
+  hptrace replay FILE [--json] [--kernel io|pre-io] [--quiet] [--check-htab DUMP]
+  hptrace import --hcalls FILE [--memslots FILE] [--maps FILE] [--smaps FILE] [--htab FILE] [--set KEY=VALUE ...] [-o OUT]
   hptrace diff FILE
   hptrace decode VALUE [--as v|r|slot_phys] [--page 4K|64K]
   hptrace --version | --help
 
 replay   replays the trace through the emulated KVM handlers (kernel 'io' = with the seed commit
          "KVM: PPC: Allow I/O mappings in memory slots", 'pre-io' = just before it). --json writes
-         the spec's JSON Lines; --quiet prints only the summary.
+         the spec's JSON Lines; --quiet prints only the summary. --check-htab compares the final
+         HPT with an htab dump: exit 0 when they agree, 4 when they differ.
 diff     lists the hcalls whose result differs between the two kernel variants.
+import   turns real captures (ftrace, trace-cmd, perf script, QEMU trace, strace, maps, smaps,
+         htab) into a format-2 trace; \`hptrace import --help\` for details.
 decode   prints every field of an HPTE first (v) or second (r) doubleword or a slot_phys entry.`;
 
 class UsageError extends Error {}
@@ -131,11 +136,13 @@ function checkFile(file: string | undefined): string {
 }
 
 function cmdReplay(argv: string[], io: Io): number {
-  const o = parseArgs(argv, ['kernel']);
-  only(o, ['json', 'kernel', 'quiet']);
+  const o = parseArgs(argv, ['kernel', 'check-htab']);
+  only(o, ['json', 'kernel', 'quiet', 'check-htab']);
   if (o.positional.length !== 1) throw new UsageError('replay takes exactly one FILE');
   const file = checkFile(o.positional[0]);
   const kernel = kernelOf(o);
+  const dump = o.flags.get('check-htab');
+  if (typeof dump === 'string') return checkHtabCommand(file, dump, kernel, io); // src/import/checkHtab.ts
   const json = o.flags.has('json');
   const quiet = o.flags.has('quiet');
   // Results by return code (null: not emulated), in the order first seen: the summary lists equal
@@ -287,6 +294,8 @@ export function main(argv: string[], io: Io): number {
         return cmdDiff(rest, io);
       case 'decode':
         return cmdDecode(rest, io);
+      case 'import':
+        return importCommand(rest, io);
       case '--version':
         io.out(`hptrace ${readVersion()}\n`);
         return 0;

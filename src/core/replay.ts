@@ -81,6 +81,8 @@ function executeWithUnknownArgs(m: Machine, rec: HcallRecord, explain: boolean):
       copy.argLo[pair * 2] = 0;
     }
     const res = executeHcall(m, copy, explain);
+    // registers from the first unknown pair on hold the guest's unknown words
+    if (res.outCount > pair * 2) res.outCount = pair * 2;
     if (endsBefore || res.ret === H_PARAMETER) return res;
     res.ret = null;
     const cs = res.checks?.checks;
