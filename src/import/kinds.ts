@@ -45,7 +45,7 @@ const HAS_FLAGS = /\]\s+\S{1,5}\s+\d+\.\d+:/;
 const QEMU_LINE = /(^|\s|:)kvm_set_user_memory\s/;
 const STRACE_LINE = /ioctl\(\d+(<[^>]*>)?,\s*KVM_/;
 const MAPS_LINE = /^[0-9a-f]+-[0-9a-f]+\s+[r-][w-][x-][ps]\s+[0-9a-f]+\s+[0-9a-f]+:[0-9a-f]+\s+\d+/;
-const SMAPS_KEY = /^[A-Za-z_]+:\s+\d+ kB$|^VmFlags:/;
+const SMAPS_KEY = /^[A-Z][A-Za-z_]*:(\s|$)/;
 const HTAB_LINE = /^\s*[0-9a-f]+ [0-9a-f]{16} [0-9a-f]{16} [0-9a-f]{16}\s*$/;
 
 /** The kind one line shows, or null when it says nothing (blank, comment, ambiguous). */
