@@ -181,8 +181,9 @@ for (const src of sources) {
   if (/^memslot .*flags=0x[0-9a-f]*[2-9a-f]\b/m.test(text)) continue; // only dirty logging survives import
   roundTrips++;
   const style = styles[roundTrips % 3];
-  test(`round trip ${path.basename(src)} as ${style}: the imported trace gives the same results`, () => {
-    const c = renderCaptures(text, style, roundTrips % 2 ? 'qemu-trace' : 'strace');
+  const slotKind = roundTrips % 2 ? 'qemu-trace' : 'strace';
+  test(`round trip ${path.basename(src)} as ${style} + ${slotKind}: the imported trace gives the same results`, () => {
+    const c = renderCaptures(text, style, slotKind);
     const hc = write(`rt-${path.basename(src)}.${style}.txt`, c.hcalls);
     const ms = write(`rt-${path.basename(src)}.slots`, c.memslots);
     const sm = write(`rt-${path.basename(src)}.smaps`, c.smaps);
