@@ -49,9 +49,79 @@ export function newStats(): HcallStats {
 const RESULT_NAMES = new Set(RETURN_CODES.filter((c) => c.name !== 'H_TOO_HARD').map((c) => c.name));
 const RESUME = ['RESUME_GUEST', 'RESUME_GUEST_NV', 'RESUME_HOST', 'RESUME_HOST_NV'];
 
-interface Pending {
-  /** Index in the output queue, or -1 for an hcall that is not written. */
-  slot: number;
+/** Where finished lines go, as bytes. */
+export interface ByteSink {
+  bytes(src: Uint8Array, start: number, end: number): void;
+}
+
+const enc = (t: string): Uint8Array => Buffer.from(t, 'latin1');
+const HPT_NAMES = ['H_ENTER', 'H_REMOVE', 'H_READ', 'H_PROTECT', 'H_BULK_REMOVE'];
+const HPT_NAME_BYTES = HPT_NAMES.map(enc);
+/** The five names have five different lengths: the length finds the candidate. */
+const NAME_BY_LENGTH: number[] = Array.from({ length: 16 }, (_x, len) => HPT_NAMES.findIndex((n) => n.length === len));
+/** The argument names of each HPT hcall, in GPR order (r4 on). */
+const ARG_BYTES = [
+  ['flags', 'pte_index', 'pteh', 'ptel'],
+  ['flags', 'pte_index', 'avpn'],
+  ['flags', 'pte_index'],
+  ['flags', 'pte_index', 'avpn'],
+  ['w0', 'w1', 'w2', 'w3'],
+].map((names) => names.map((n) => enc(' ' + n + '=')));
+const BULK_TAIL = enc(' w4=? w5=? w6=? w7=?');
+const RESULT_NAME_LIST = RETURN_CODES.filter((c) => c.name !== 'H_TOO_HARD').map((c) => c.name);
+const RESULT_BYTES = RESULT_NAME_LIST.map(enc);
+const RESULT_TAILS = RESULT_NAME_LIST.map((n) => enc(` -> ${n}\n`));
+const RESUME_BYTES = RESUME.map(enc);
+const TAIL_QEMU = enc(' -> ? # passed to QEMU (H_TOO_HARD): its result is not in the capture\n');
+const TAIL_LOST = enc(' -> ? # no exit event (lost)\n');
+const TAIL_END = enc(' -> ? # no exit event before the capture ended\n');
+const L_HCALL_AT = enc('hcall @');
+const L_VCPU = enc(' vcpu=');
+const L_SP = enc(' ');
+const EV_ENTER = enc('kvm_hcall_enter:');
+const EV_EXIT = enc('kvm_hcall_exit:');
+const EV_PERF = enc('kvm_hv:');
+const P_VCPU = enc('VCPU ');
+const P_HCALL = enc(': hcall=');
+const P_GPR = enc(' GPR4-7=');
+const P_RET = enc(': ret=');
+const P_RC = enc(' hcall_rc=');
+/** Open-call markers per VCPU: nothing open; an open hcall that is not written. */
+const NONE = -1;
+const OTHER = -2;
+
+function eqAt(buf: Uint8Array, i: number, end: number, want: Uint8Array): boolean {
+  if (end - i < want.length) return false;
+  for (let k = 0; k < want.length; k++) if (buf[i + k] !== want[k]) return false;
+  return true;
+}
+
+function isLowerHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+}
+
+/** End of a canonical `0x%lx` at i (lower case, no leading zero, 1..16 digits), or -1. */
+function lxEnd(buf: Uint8Array, i: number, end: number): number {
+  if (i + 2 >= end || buf[i] !== 48 || buf[i + 1] !== 120) return -1;
+  const d = i + 2;
+  if (buf[d] === 48) return d + 1 < end && isLowerHex(buf[d + 1]) ? -1 : d + 1;
+  let j = d;
+  while (j < end && isLowerHex(buf[j])) j++;
+  return j === d || j - d > 16 ? -1 : j;
+}
+
+/** End of decimal digits at i without a leading zero (or a lone "0"), at most 9 of them, or -1. */
+function decEnd(buf: Uint8Array, i: number, end: number): number {
+  let j = i;
+  while (j < end && buf[j] >= 48 && buf[j] <= 57) j++;
+  if (j === i || j - i > 9 || (buf[i] === 48 && j - i > 1)) return -1;
+  return j;
+}
+
+function decValue(buf: Uint8Array, i: number, j: number): number {
+  let v = 0;
+  for (let k = i; k < j; k++) v = v * 10 + buf[k] - 48;
+  return v;
 }
 
 /**
@@ -61,17 +131,262 @@ interface Pending {
 export class HcallPairer {
   readonly stats = newStats();
   private readonly cur: Cursor;
-  private readonly pending = new Map<number, Pending>();
-  /** Output lines in enter order; null while the call waits for its exit. */
-  private queue: (string | null)[] = [];
+  /** Open call per VCPU: its queue slot, OTHER or NONE (VCPUs below 1024; others in a map). */
+  private readonly pend = new Int32Array(1024).fill(NONE);
+  private readonly pendBig = new Map<number, number>();
+  // The output queue, in enter order. Each call's line (without its result) is kept as bytes in an
+  // arena, [qStart, qEnd); qTail holds the result once the exit came. Calls leave the queue in the
+  // order they entered it, so the arena is first in, first out.
+  private arena = new Uint8Array(1 << 16);
+  private arenaLen = 0;
+  private qStart: number[] = [];
+  private qEnd: number[] = [];
+  private qTail: (Uint8Array | null)[] = [];
   private head = 0;
+  private readonly hptCounts = [0, 0, 0, 0, 0];
+  private readonly seen = new Uint8Array(1024);
+  private readonly otherNames: { bytes: Uint8Array; name: string; count: number }[] = [];
+  private readonly gs = [0, 0, 0, 0];
+  private readonly es = [0, 0, 0, 0];
 
   constructor(
     readonly file: string,
     readonly kind: HcallKind,
-    private readonly emit: (line: string) => void,
+    private readonly out: ByteSink,
   ) {
     this.cur = new Cursor(file);
+  }
+
+  private getPend(vcpu: number): number {
+    return vcpu < 1024 ? this.pend[vcpu] : (this.pendBig.get(vcpu) ?? NONE);
+  }
+
+  private setPend(vcpu: number, v: number): void {
+    if (vcpu < 1024) this.pend[vcpu] = v;
+    else if (v === NONE) this.pendBig.delete(vcpu);
+    else this.pendBig.set(vcpu, v);
+  }
+
+  private put(src: Uint8Array, s: number, e: number): void {
+    const n = e - s;
+    if (this.arenaLen + n > this.arena.length) {
+      const bigger = new Uint8Array(Math.max(this.arena.length * 2, this.arenaLen + n));
+      bigger.set(this.arena.subarray(0, this.arenaLen));
+      this.arena = bigger;
+    }
+    const a = this.arena;
+    let p = this.arenaLen;
+    if (n > 24) {
+      a.set(src.subarray(s, e), p);
+      p += n;
+    } else for (let k = s; k < e; k++) a[p++] = src[k];
+    this.arenaLen = p;
+  }
+
+  private putAll(src: Uint8Array): void {
+    this.put(src, 0, src.length);
+  }
+
+  /** A new queue slot whose bytes start here. */
+  private open(): number {
+    this.qStart.push(this.arenaLen);
+    this.qEnd.push(this.arenaLen);
+    this.qTail.push(null);
+    return this.qStart.length - 1;
+  }
+
+  private close(slot: number): void {
+    this.qEnd[slot] = this.arenaLen;
+  }
+
+  /**
+   * One line as bytes buf[start, end). The usual kvm_hcall_enter/exit lines are handled here
+   * without a string; anything else (headers, other events, unusual spellings, errors) goes to
+   * line(), which reads it character by character and words the errors.
+   */
+  lineBytes(buf: Uint8Array, start: number, end: number, lineNo: number): void {
+    if (!this.fast(buf, start, end))
+      this.line(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8'), lineNo);
+  }
+
+  private fast(buf: Uint8Array, start: number, end: number): boolean {
+    let i = start;
+    while (i < end && buf[i] === 32) i++;
+    if (i >= end || buf[i] === 35) return false;
+    const b = buf.indexOf(91, i); // '['
+    if (b < 0 || b >= end) return false;
+    let k = b - 1;
+    while (k > i && buf[k] === 32) k--;
+    const pidEnd = k + 1;
+    while (k > i && buf[k] >= 48 && buf[k] <= 57) k--;
+    if (k + 1 === pidEnd || k <= i) return false;
+    if (this.kind === 'perf' ? buf[k] !== 32 : buf[k] !== 45) return false;
+    let p = b + 1;
+    while (p < end && buf[p] >= 48 && buf[p] <= 57) p++;
+    if (p === b + 1 || buf[p] !== 93 || buf[p + 1] !== 32) return false;
+    p += 2;
+    while (p < end && buf[p] === 32) p++;
+    // the time stamp, or the flags column and then the time stamp
+    let ts = p;
+    let d = p;
+    while (d < end && buf[d] >= 48 && buf[d] <= 57) d++;
+    if (d === p || buf[d] !== 46) {
+      if (this.kind === 'perf') return false;
+      let f = p;
+      while (f < end && buf[f] !== 32) f++;
+      if (f - p > 5 || f === p) return false;
+      p = f;
+      while (p < end && buf[p] === 32) p++;
+      ts = p;
+      d = p;
+      while (d < end && buf[d] >= 48 && buf[d] <= 57) d++;
+      if (d === p || buf[d] !== 46) return false;
+    }
+    d++;
+    const frac = d;
+    while (d < end && buf[d] >= 48 && buf[d] <= 57) d++;
+    if (d === frac || buf[d] !== 58 || buf[d + 1] !== 32) return false;
+    const tsEnd = d;
+    p = d + 2;
+    while (p < end && buf[p] === 32) p++;
+    if (this.kind === 'perf') {
+      if (!eqAt(buf, p, end, EV_PERF)) return false;
+      p += EV_PERF.length;
+    }
+    let enter: boolean;
+    if (eqAt(buf, p, end, EV_ENTER)) {
+      enter = true;
+      p += EV_ENTER.length;
+    } else if (eqAt(buf, p, end, EV_EXIT)) {
+      enter = false;
+      p += EV_EXIT.length;
+    } else return false;
+    if (buf[p] !== 32) return false;
+    p++;
+    if (!eqAt(buf, p, end, P_VCPU)) return false;
+    p += P_VCPU.length;
+    const vStart = p;
+    const ve = decEnd(buf, p, end);
+    if (ve < 0) return false;
+    const vcpu = decValue(buf, p, ve);
+    p = ve;
+    if (enter) {
+      if (!eqAt(buf, p, end, P_HCALL)) return false;
+      p += P_HCALL.length;
+      const ns = p;
+      while (p < end && buf[p] !== 32) p++;
+      const ne = p;
+      if (ne === ns || buf[ns] < 65 || buf[ns] > 90) return false; // hcall=0x…: the careful path
+      if (!eqAt(buf, p, end, P_GPR)) return false;
+      p += P_GPR.length;
+      const gs = this.gs;
+      const es = this.es;
+      for (let g = 0; g < 4; g++) {
+        gs[g] = p;
+        const e = lxEnd(buf, p, end);
+        if (e < 0 || (g < 3 && buf[e] !== 44)) return false;
+        es[g] = e;
+        p = e + 1;
+      }
+      for (let t = es[3]; t < end; t++) if (buf[t] !== 32) return false;
+      // the five names have five different lengths
+      let h = ne - ns < NAME_BY_LENGTH.length ? NAME_BY_LENGTH[ne - ns] : -1;
+      if (h >= 0 && !eqAt(buf, ns, ne, HPT_NAME_BYTES[h])) h = -1;
+      this.stats.events++;
+      if (vcpu >= 1024 || this.seen[vcpu] === 0) {
+        if (vcpu < 1024) this.seen[vcpu] = 1;
+        this.stats.vcpus.add(vcpu);
+      }
+      this.lostCheck(vcpu);
+      if (h < 0) {
+        this.countOther(buf, ns, ne);
+        this.setPend(vcpu, OTHER);
+        return true;
+      }
+      const slot = this.open();
+      this.putAll(L_HCALL_AT);
+      this.put(buf, ts, tsEnd);
+      this.putAll(L_VCPU);
+      this.put(buf, vStart, ve);
+      this.putAll(L_SP);
+      this.putAll(HPT_NAME_BYTES[h]);
+      const names = ARG_BYTES[h];
+      for (let a = 0; a < names.length; a++) {
+        this.putAll(names[a]);
+        this.put(buf, gs[a], es[a]);
+      }
+      if (h === 4) {
+        this.putAll(BULK_TAIL);
+        this.stats.bulkRemoves++;
+      }
+      this.close(slot);
+      this.stats.kept++;
+      this.hptCounts[h]++;
+      this.setPend(vcpu, slot);
+      return true;
+    }
+    if (!eqAt(buf, p, end, P_RET)) return false;
+    p += P_RET.length;
+    const rs = p;
+    while (p < end && buf[p] !== 32) p++;
+    let resume = -1;
+    for (let n = 0; n < 4; n++) if (p - rs === RESUME_BYTES[n].length && eqAt(buf, rs, p, RESUME_BYTES[n])) resume = n;
+    if (resume < 0 || !eqAt(buf, p, end, P_RC)) return false;
+    p += P_RC.length;
+    const cs = p;
+    while (p < end && buf[p] !== 32) p++;
+    const ce = p;
+    if (ce === cs) return false;
+    for (let t = ce; t < end; t++) if (buf[t] !== 32) return false;
+    let code = -1;
+    if (ce - cs === 9 && eqAt(buf, cs, ce, RESULT_BYTES[0]))
+      code = 0; // H_SUCCESS, the usual one
+    else
+      for (let n = 1; n < RESULT_BYTES.length; n++)
+        if (ce - cs === RESULT_BYTES[n].length && eqAt(buf, cs, ce, RESULT_BYTES[n])) code = n;
+    if (code < 0 && resume < 2) return false; // a code the format has no name for: the careful path
+    if (
+      code < 0 &&
+      !/^(H_[A-Z0-9_]+|0x[0-9a-f]+)$/i.test(Buffer.from(buf.buffer, buf.byteOffset + cs, ce - cs).toString('latin1'))
+    )
+      return false;
+    this.stats.events++;
+    const slot = this.getPend(vcpu);
+    if (slot === NONE) {
+      this.stats.orphanExits++;
+      return true;
+    }
+    this.setPend(vcpu, NONE);
+    if (slot === OTHER) return true;
+    if (resume >= 2) {
+      this.stats.passedToQemu++;
+      this.finish(slot, TAIL_QEMU);
+    } else this.finish(slot, RESULT_TAILS[code]);
+    return true;
+  }
+
+  /** Counts an hcall that is not written, by name; the names seen so far are matched as bytes. */
+  private countOther(buf: Uint8Array, ns: number, ne: number): void {
+    const names = this.otherNames;
+    for (let k = 0; k < names.length; k++) {
+      const o = names[k];
+      if (o.bytes.length === ne - ns && eqAt(buf, ns, ne, o.bytes)) {
+        o.count++;
+        return;
+      }
+    }
+    const name = Buffer.from(buf.buffer, buf.byteOffset + ns, ne - ns).toString('latin1');
+    if (names.length < 64) names.push({ bytes: enc(name), name, count: 1 });
+    else this.stats.others.set(name, (this.stats.others.get(name) ?? 0) + 1);
+  }
+
+  /** An enter on a VCPU whose previous call had no exit: that call keeps an unknown result. */
+  private lostCheck(vcpu: number): void {
+    const prev = this.getPend(vcpu);
+    if (prev === NONE) return;
+    this.stats.lostExits++;
+    if (prev >= 0) this.finish(prev, TAIL_LOST);
+    this.setPend(vcpu, NONE);
   }
 
   /** One line of the capture. */
@@ -191,16 +506,11 @@ export class HcallPairer {
     const g3 = c.hex64('GPR7');
     c.end('GPR7');
     this.stats.vcpus.add(vcpu);
-    const prev = this.pending.get(vcpu);
-    if (prev) {
-      // lost exit: the earlier call keeps an unknown result
-      this.stats.lostExits++;
-      if (prev.slot >= 0) this.finish(prev.slot, ' -> ? # no exit event (lost)');
-    }
+    this.lostCheck(vcpu);
     if (!def || !def.emulated) {
       const n = def ? def.name : raw;
       this.stats.others.set(n, (this.stats.others.get(n) ?? 0) + 1);
-      this.pending.set(vcpu, { slot: -1 });
+      this.setPend(vcpu, OTHER);
       return;
     }
     let args: string;
@@ -221,9 +531,11 @@ export class HcallPairer {
         this.stats.bulkRemoves++;
     }
     this.stats.kept++;
-    this.stats.byName.set(def.name, (this.stats.byName.get(def.name) ?? 0) + 1);
-    this.queue.push(`hcall @${ts} vcpu=${vcpu} ${def.name} ${args}`);
-    this.pending.set(vcpu, { slot: this.queue.length - 1 });
+    this.hptCounts[HPT_NAMES.indexOf(def.name)]++;
+    const slot = this.open();
+    this.putAll(Buffer.from(`hcall @${ts} vcpu=${vcpu} ${def.name} ${args}`, 'utf8'));
+    this.close(slot);
+    this.setPend(vcpu, slot);
   }
 
   private exit(c: Cursor): void {
@@ -241,64 +553,78 @@ export class HcallPairer {
     if (!/^(H_[A-Z0-9_]+|0x[0-9a-f]+)$/i.test(rc))
       c.fail(`hcall_rc=: expected a return code name or 0x-prefixed number, found ${JSON.stringify(rc)}`, rcAt, c.i);
     c.end('hcall_rc');
-    const p = this.pending.get(vcpu);
-    if (!p) {
+    const slot = this.getPend(vcpu);
+    if (slot === NONE) {
       this.stats.orphanExits++;
       return;
     }
-    this.pending.delete(vcpu);
-    if (p.slot < 0) return;
-    let tail: string;
+    this.setPend(vcpu, NONE);
+    if (slot === OTHER) return;
     if (ret.startsWith('RESUME_HOST')) {
       this.stats.passedToQemu++;
-      tail = ' -> ? # passed to QEMU (H_TOO_HARD): its result is not in the capture';
-    } else if (RESULT_NAMES.has(rc)) tail = ` -> ${rc}`;
+      this.finish(slot, TAIL_QEMU);
+    } else if (RESULT_NAMES.has(rc)) this.finish(slot, RESULT_TAILS[RESULT_NAME_LIST.indexOf(rc)]);
     else {
       this.stats.unnamedResults++;
-      tail = ` -> ? # hcall_rc=${rc} has no name in the trace format`;
+      this.finish(slot, Buffer.from(` -> ? # hcall_rc=${rc} has no name in the trace format\n`, 'utf8'));
     }
-    this.finish(p.slot, tail);
   }
 
-  private finish(slot: number, tail: string): void {
-    const q = this.queue;
-    q[slot] = (q[slot] as string) + tail;
-    this.done.add(slot);
-    this.flush();
+  private finish(slot: number, tail: Uint8Array): void {
+    this.qTail[slot] = tail;
+    if (slot === this.head) this.flush();
   }
 
-  private readonly done = new Set<number>();
-
+  /** Writes the calls at the head of the queue whose results are known; compacts now and then. */
   private flush(): void {
-    const q = this.queue;
-    while (this.head < q.length && this.done.has(this.head)) {
-      this.done.delete(this.head);
-      this.emit(q[this.head] as string);
-      q[this.head] = null;
-      this.head++;
+    const qs = this.qStart;
+    const qe = this.qEnd;
+    const qt = this.qTail;
+    let h = this.head;
+    while (h < qs.length) {
+      const tail = qt[h];
+      if (tail === null) break;
+      this.out.bytes(this.arena, qs[h], qe[h]);
+      this.out.bytes(tail, 0, tail.length);
+      h++;
     }
-    if (this.head > 4096 && this.head * 2 > q.length) {
-      // compact: slots still pending move down; pending entries hold their old index
-      const shift = this.head;
-      this.queue = q.slice(shift);
+    this.head = h;
+    if (h === qs.length) {
+      // everything written: start the queue and the arena over (the common case)
+      qs.length = 0;
+      qe.length = 0;
+      qt.length = 0;
       this.head = 0;
-      const moved = new Set<number>();
-      for (const d of this.done) moved.add(d - shift);
-      this.done.clear();
-      for (const d of moved) this.done.add(d);
-      for (const p of this.pending.values()) if (p.slot >= 0) p.slot -= shift;
+      this.arenaLen = 0;
+    } else if (h > 1024 && h * 2 > qs.length) {
+      const shift = h;
+      const base = qs[h];
+      this.arena.copyWithin(0, base, this.arenaLen);
+      this.arenaLen -= base;
+      this.qStart = qs.slice(shift).map((x) => x - base);
+      this.qEnd = qe.slice(shift).map((x) => x - base);
+      this.qTail = qt.slice(shift);
+      this.head = 0;
+      for (let v = 0; v < this.pend.length; v++) if (this.pend[v] >= 0) this.pend[v] -= shift;
+      for (const [v, sl] of this.pendBig) if (sl >= 0) this.pendBig.set(v, sl - shift);
     }
   }
 
   /** At the end of the capture: calls still waiting for an exit keep an unknown result. */
   end(): void {
-    for (const p of this.pending.values()) {
-      if (p.slot >= 0) {
-        this.stats.lostExits++;
-        this.finish(p.slot, ' -> ? # no exit event before the capture ended');
-      }
+    const open = [...this.pend.entries()].filter(([, sl]) => sl >= 0).map(([, sl]) => sl);
+    for (const sl of this.pendBig.values()) if (sl >= 0) open.push(sl);
+    for (const sl of open) {
+      this.stats.lostExits++;
+      this.qTail[sl] = TAIL_END;
     }
-    this.pending.clear();
+    this.pend.fill(NONE);
+    this.pendBig.clear();
     this.flush();
+    for (const o of this.otherNames) this.stats.others.set(o.name, (this.stats.others.get(o.name) ?? 0) + o.count);
+    this.otherNames.length = 0;
+    HPT_NAMES.forEach((n, k) => {
+      if (this.hptCounts[k]) this.stats.byName.set(n, this.hptCounts[k]);
+    });
   }
 }

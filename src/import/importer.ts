@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { forEachLine } from '../core/lines';
+import { forEachLineBytes } from '../core/lines';
 import { Machine } from '../core/machine';
 import { newParserState, parseLine, ParserState } from '../core/parser';
 import { TraceError } from '../core/records';
@@ -68,6 +68,27 @@ class OutWriter {
       this.offset += n + 1;
     }
     this.lines++;
+  }
+  /** Raw bytes, already ending in a line break where a line ends. */
+  bytes(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (n > this.buf.length - this.pos) {
+      this.flush();
+      if (n > this.buf.length) {
+        fs.writeSync(this.fd, src, start, n);
+        this.offset += n;
+        return;
+      }
+    }
+    const b = this.buf;
+    let p = this.pos;
+    if (n > 24) {
+      b.set(src.subarray(start, end), p);
+      p += n;
+    } else for (let k = start; k < end; k++) b[p++] = src[k];
+    if (src[end - 1] === 10) this.lines++;
+    this.offset += n;
+    this.pos = p;
   }
   flush(): void {
     let p = 0;
@@ -346,16 +367,17 @@ function write(
 
   // ---- hcalls ------------------------------------------------------------------------------
   const hk = kindOf('hcalls') as HcallKind;
-  const pairer = new HcallPairer(inp.hcalls, hk, (line) => w.line(line));
+  const pairer = new HcallPairer(inp.hcalls, hk, w);
   const total = fs.statSync(inp.hcalls).size;
   let done = 0;
   let nextReport = 0;
-  forEachLine(inp.hcalls, (text, lineNo) => {
-    pairer.line(text, lineNo);
-    if (opts.onProgress) {
-      done += text.length + 1;
+  const progress = opts.onProgress;
+  forEachLineBytes(inp.hcalls, (buf, start, end, lineNo) => {
+    pairer.lineBytes(buf, start, end, lineNo);
+    if (progress !== undefined) {
+      done += end - start + 1;
       if (done >= nextReport) {
-        opts.onProgress(Math.min(done, total), total);
+        progress(Math.min(done, total), total);
         nextReport = done + (8 << 20);
       }
     }
