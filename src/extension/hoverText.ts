@@ -14,6 +14,7 @@ import {
   summarizeV,
   wimgString,
 } from '../core/decode';
+import { coverageMessage } from '../core/coverage';
 import { hexn, Machine, sizeName } from '../core/machine';
 import { and, hex, isZero, parseU64, U64 } from '../core/u64';
 import { backingOf, cacheBitsName, cacheFlagsOk } from './backing';
@@ -200,6 +201,9 @@ export interface HoverResult {
 
 /** The hover at a 0-based column of a 1-based line, or undefined where there is nothing to say. */
 export function hoverAt(model: TraceModel, lineNo: number, col: number, text: string): HoverResult | undefined {
+  const cov = model.byLine.get(lineNo); // format 2: the coverage record says what the capture holds
+  if (cov?.kind === 'coverage' && col < (text.indexOf('#') + 1 || text.length + 1))
+    return { markdown: coverageMessage(cov), start: 0, end: text.indexOf('#') < 0 ? text.length : text.indexOf('#') };
   const c = commentHexAt(text, col);
   if (c) {
     // A value quoted in a comment: slot_phys when the comment says so, else all three readings.

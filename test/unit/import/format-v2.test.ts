@@ -207,3 +207,11 @@ test('readCoverage: null for version 1 and for a version 2 trace without one; me
     'This trace is COMPLETE: it holds every HPT hcall the guest made while the capture ran. The host (POWER9 path) runs the HPT hcalls in virtual mode, so every one of them passed the kvm_hcall tracepoints. (Imported from trace-cmd; host power9.)',
   );
 });
+
+test('hover on the coverage record says what the capture holds', () => {
+  const t = 'hptrace 2\ncoverage partial why=real-mode from=ftrace host=power7  # imported\n';
+  const model = new TraceModel(t, 't.hptrace');
+  const h = hoverAt(model, 2, 3, t.split('\n')[1])!;
+  assert.match(h.markdown, /^This trace is PARTIAL: .*real mode/);
+  assert.equal(hoverAt(model, 2, t.split('\n')[1].indexOf('imported'), t.split('\n')[1]), undefined);
+});
