@@ -5,7 +5,8 @@
  * expression per line): captures run to millions of lines.
  */
 import { hcallByNameOrUndefined, hcallByNum, RETURN_CODES } from '../core/bits';
-import { HcallKind } from './kinds';
+import { TraceError } from '../core/records';
+import { HcallKind, mixedKind } from './kinds';
 import { Cursor } from './scan';
 
 /** The counts an import reports, filled as the events are read. */
@@ -389,8 +390,18 @@ export class HcallPairer {
     this.setPend(vcpu, NONE);
   }
 
-  /** One line of the capture. */
+  /** One line of the capture, read character by character; a bad line says if it is of another kind. */
   line(text: string, lineNo: number): void {
+    try {
+      this.lineChecked(text, lineNo);
+    } catch (e) {
+      const mixed = e instanceof TraceError ? mixedKind(text, this.kind) : null;
+      if (!mixed || !(e instanceof TraceError)) throw e;
+      throw new TraceError(e.file, e.line, e.col, e.endCol, `${e.detail} (${mixed})`);
+    }
+  }
+
+  private lineChecked(text: string, lineNo: number): void {
     const c = this.cur.reset(text, lineNo);
     c.spaces();
     if (c.done) return;
@@ -451,7 +462,7 @@ export class HcallPairer {
       else ev = '';
     } else if (ev.indexOf(':') >= 0) {
       c.fail(
-        `the event ${JSON.stringify(ev)} has a SYSTEM: prefix, as perf script prints it: a perf line in ${this.kind === 'ftrace' ? 'raw ftrace' : 'trace-cmd report'} input (mixed input kinds)`,
+        `the event ${JSON.stringify(ev)} has a SYSTEM: prefix, which ${this.kind === 'ftrace' ? 'raw ftrace' : 'trace-cmd report'} does not print`,
         evStart,
         c.i,
       );

@@ -4,7 +4,8 @@
  * debugfs htab dump. Each reader takes one line at a time and fails with FILE:LINE:COL.
  */
 import { forEachLine } from '../core/lines';
-import { MapsKind, MemslotKind } from './kinds';
+import { TraceError } from '../core/records';
+import { InputKind, MapsKind, MemslotKind, mixedKind } from './kinds';
 import { Cursor, hexNum } from './scan';
 
 export interface SlotEvent {
@@ -163,80 +164,93 @@ export interface MapEntry {
   vmFlags: string[] | null;
 }
 
+/** Runs fn on a line; a TraceError from it says when the line is of another input kind. */
+function checked(text: string, kind: InputKind, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    const mixed = e instanceof TraceError ? mixedKind(text, kind) : null;
+    if (!mixed || !(e instanceof TraceError)) throw e;
+    throw new TraceError(e.file, e.line, e.col, e.endCol, `${e.detail} (${mixed})`);
+  }
+}
+
 /** Reads /proc/PID/maps or smaps: one entry per VMA, in address order as the kernel prints them. */
 export function readMaps(file: string, kind: MapsKind): MapEntry[] {
   const cur = new Cursor(file);
   const out: MapEntry[] = [];
   let last: MapEntry | null = null;
-  forEachLine(file, (text, lineNo) => {
-    const c = cur.reset(text, lineNo);
-    if (!text.trim()) return;
-    const c0 = text.charCodeAt(0);
-    const isHexStart = (c0 >= 48 && c0 <= 57) || (c0 >= 97 && c0 <= 102);
-    if (kind === 'smaps' && !isHexStart) {
-      // Key:   value lines of the VMA above
-      const colon = text.indexOf(':');
-      if (colon <= 0 || !/^[A-Za-z_][A-Za-z_0-9]*$/.test(text.slice(0, colon)))
-        c.fail('expected a "Key: value" line of smaps or an address range START-END');
-      if (!last) return c.fail('a "Key: value" line before the first address range');
-      const vma: MapEntry = last;
-      const key = text.slice(0, colon);
-      c.i = colon + 1;
-      c.spaces();
-      if (key === 'VmFlags') {
-        vma.vmFlags = text.slice(c.i).trim().split(/\s+/).filter(Boolean);
-        for (const f of vma.vmFlags)
-          if (!/^[a-z0-9]{2}$/.test(f))
-            c.fail(
-              `VmFlags: expected two-letter flags, found ${JSON.stringify(f)}`,
-              text.indexOf(f, c.i),
-              text.indexOf(f, c.i) + f.length,
-            );
-      } else if (key === 'KernelPageSize') {
-        const kb = c.decimal('KernelPageSize');
+  forEachLine(file, (text, lineNo) =>
+    checked(text, kind, () => {
+      const c = cur.reset(text, lineNo);
+      if (!text.trim()) return;
+      const c0 = text.charCodeAt(0);
+      const isHexStart = (c0 >= 48 && c0 <= 57) || (c0 >= 97 && c0 <= 102);
+      if (kind === 'smaps' && !isHexStart) {
+        // Key:   value lines of the VMA above
+        const colon = text.indexOf(':');
+        if (colon <= 0 || !/^[A-Za-z_][A-Za-z_0-9]*$/.test(text.slice(0, colon)))
+          c.fail('expected a "Key: value" line of smaps or an address range START-END');
+        if (!last) return c.fail('a "Key: value" line before the first address range');
+        const vma: MapEntry = last;
+        const key = text.slice(0, colon);
+        c.i = colon + 1;
         c.spaces();
-        c.expect('kB', '"kB"');
-        c.end('kB');
-        vma.kernelPage = kb * 1024;
+        if (key === 'VmFlags') {
+          vma.vmFlags = text.slice(c.i).trim().split(/\s+/).filter(Boolean);
+          for (const f of vma.vmFlags)
+            if (!/^[a-z0-9]{2}$/.test(f))
+              c.fail(
+                `VmFlags: expected two-letter flags, found ${JSON.stringify(f)}`,
+                text.indexOf(f, c.i),
+                text.indexOf(f, c.i) + f.length,
+              );
+        } else if (key === 'KernelPageSize') {
+          const kb = c.decimal('KernelPageSize');
+          c.spaces();
+          c.expect('kB', '"kB"');
+          c.end('kB');
+          vma.kernelPage = kb * 1024;
+        }
+        return;
       }
-      return;
-    }
-    const startText = c.bareHex('the range start');
-    c.expect('-', '"-" between START and END');
-    const endText = c.bareHex('the range end');
-    const start = hexNum(startText);
-    const end = hexNum(endText);
-    if (!(end > start)) c.fail('empty range: the end must be above the start', 0, c.i);
-    if (!Number.isSafeInteger(end)) c.fail('address range out of range', 0, c.i);
-    c.gap('the permissions');
-    const pAt = c.i;
-    const perms = c.word();
-    if (!/^[r-][w-][x-][ps]$/.test(perms))
-      c.fail(`expected permissions such as rw-p, found ${JSON.stringify(perms)}`, pAt, c.i);
-    c.gap('the offset');
-    const offset = hexNum(c.bareHex('the offset'));
-    c.gap('the device');
-    const dAt = c.i;
-    const dev = c.word();
-    if (!/^[0-9a-f]+:[0-9a-f]+$/.test(dev))
-      c.fail(`expected the device MAJOR:MINOR, found ${JSON.stringify(dev)}`, dAt, c.i);
-    c.gap('the inode');
-    c.decimal('the inode');
-    c.spaces();
-    const path = text.slice(c.i);
-    last = {
-      line: lineNo,
-      start,
-      end,
-      startText: '0x' + start.toString(16),
-      perms,
-      offset,
-      path,
-      kernelPage: 0,
-      vmFlags: null,
-    };
-    out.push(last);
-  });
+      const startText = c.bareHex('the range start');
+      c.expect('-', '"-" between START and END');
+      const endText = c.bareHex('the range end');
+      const start = hexNum(startText);
+      const end = hexNum(endText);
+      if (!(end > start)) c.fail('empty range: the end must be above the start', 0, c.i);
+      if (!Number.isSafeInteger(end)) c.fail('address range out of range', 0, c.i);
+      c.gap('the permissions');
+      const pAt = c.i;
+      const perms = c.word();
+      if (!/^[r-][w-][x-][ps]$/.test(perms))
+        c.fail(`expected permissions such as rw-p, found ${JSON.stringify(perms)}`, pAt, c.i);
+      c.gap('the offset');
+      const offset = hexNum(c.bareHex('the offset'));
+      c.gap('the device');
+      const dAt = c.i;
+      const dev = c.word();
+      if (!/^[0-9a-f]+:[0-9a-f]+$/.test(dev))
+        c.fail(`expected the device MAJOR:MINOR, found ${JSON.stringify(dev)}`, dAt, c.i);
+      c.gap('the inode');
+      c.decimal('the inode');
+      c.spaces();
+      const path = text.slice(c.i);
+      last = {
+        line: lineNo,
+        start,
+        end,
+        startText: '0x' + start.toString(16),
+        perms,
+        offset,
+        path,
+        kernelPage: 0,
+        vmFlags: null,
+      };
+      out.push(last);
+    }),
+  );
   return out;
 }
 
@@ -271,8 +285,10 @@ export function parseHtabLine(c: Cursor): HtabEntry | null {
 /** Calls back with each entry of an htab dump, in file order. */
 export function forEachHtabEntry(file: string, cb: (e: HtabEntry) => void): void {
   const cur = new Cursor(file);
-  forEachLine(file, (text, lineNo) => {
-    const e = parseHtabLine(cur.reset(text, lineNo));
-    if (e) cb(e);
-  });
+  forEachLine(file, (text, lineNo) =>
+    checked(text, 'htab', () => {
+      const e = parseHtabLine(cur.reset(text, lineNo));
+      if (e) cb(e);
+    }),
+  );
 }

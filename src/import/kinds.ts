@@ -39,8 +39,9 @@ export const KIND_WORDS: Record<InputKind, string> = {
 };
 
 // The shapes, one regular expression each; used on the first lines only (the readers scan by hand).
-const EVENT_LINE = /^\s*\S.*-\d+\s+(\(\s*\d+\)\s+)?\[\d+\]\s+(\S{1,5}\s+)?\d+\.\d+:\s+[a-z_0-9]+:/;
+const EVENT_LINE = /^\s*\S.*-\d+\s+(\(\s*\d+\)\s+)?\[\d+\]\s+(\S{1,5}\s+)?\d+\.\d+:\s+[a-z_0-9]+:\s/;
 const PERF_LINE = /^\s*(\S.*\s)?\d+\s+\[\d+\]\s+\d+\.\d+:\s+[a-z_0-9]+:[a-z_0-9]+:/;
+const PERF_EVENT = /\[\d+\]\s+\d+\.\d+:\s+[a-z_0-9]+:[a-z_0-9]+:/;
 const HAS_FLAGS = /\]\s+\S{1,5}\s+\d+\.\d+:/;
 const QEMU_LINE = /(^|\s|:)kvm_set_user_memory\s/;
 const STRACE_LINE = /ioctl\(\d+(<[^>]*>)?,\s*KVM_/;
@@ -53,7 +54,7 @@ function lineKind(line: string): InputKind | null {
   if (/^hptrace\s+\d+\s*$/.test(line)) return 'hptrace';
   if (/^version = \d+$|^CPU \d+ is empty$|^cpus=\d+$/.test(line)) return 'trace-cmd';
   if (line.startsWith('# tracer:')) return 'ftrace';
-  if (PERF_LINE.test(line) && !EVENT_LINE.test(line)) return 'perf';
+  if ((PERF_LINE.test(line) || PERF_EVENT.test(line)) && !EVENT_LINE.test(line)) return 'perf';
   if (EVENT_LINE.test(line)) return HAS_FLAGS.test(line) ? 'ftrace' : null;
   if (STRACE_LINE.test(line)) return 'strace';
   if (QEMU_LINE.test(line)) return 'qemu-trace';
@@ -61,6 +62,31 @@ function lineKind(line: string): InputKind | null {
   if (HTAB_LINE.test(line)) return 'htab';
   if (MAPS_LINE.test(line)) return 'maps';
   return null;
+}
+
+const SHORT: Record<InputKind, string> = {
+  ftrace: 'raw ftrace',
+  'trace-cmd': 'trace-cmd report',
+  perf: 'perf script',
+  'qemu-trace': 'a QEMU trace log',
+  strace: 'strace',
+  maps: '/proc/PID/maps',
+  smaps: '/proc/PID/smaps',
+  htab: 'an htab dump',
+  hptrace: 'an .hptrace trace',
+};
+
+/**
+ * For a line that does not fit its file's kind: "mixed input kinds: this line looks like perf
+ * script, the file is raw ftrace" when the line clearly belongs to another kind, else null.
+ */
+export function mixedKind(line: string, kind: InputKind): string | null {
+  const k = lineKind(line);
+  if (!k || k === kind || k === 'hptrace') return null;
+  const events = ['ftrace', 'trace-cmd'];
+  if (events.includes(k) && events.includes(kind)) return null;
+  if (k === 'maps' && kind === 'smaps') return null;
+  return `mixed input kinds: this line looks like ${SHORT[k]}, the file is ${SHORT[kind]}`;
 }
 
 /** Bytes looked at to decide a file's kind. */

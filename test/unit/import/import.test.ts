@@ -247,7 +247,7 @@ const bad: [string, string, string, RegExp][] = [
     'hcalls',
     'mixed.txt',
     '# tracer: nop\n CPU 0/KVM-1 [000] .... 1.000001: kvm_hcall_exit: VCPU 0: ret=RESUME_GUEST hcall_rc=H_SUCCESS\n CPU 0/KVM-1 [000] 1.000002: kvm_hv:kvm_hcall_exit: VCPU 0: ret=RESUME_GUEST hcall_rc=H_SUCCESS\n',
-    /mixed\.txt:3:\d+: .*a perf line in raw ftrace input \(mixed input kinds\)/,
+    /mixed\.txt:3:\d+: .*SYSTEM: prefix.*\(mixed input kinds: this line looks like perf script, the file is raw ftrace\)/,
   ],
   ['hcalls', 'unknown.txt', 'hello world\nthis is not a capture\n', /unknown\.txt:1:1: unknown input kind/],
   [
@@ -412,4 +412,41 @@ test('a malformed line is a TraceError naming the file as given', () => {
     () => importCaptures({ hcalls: cap('p9-ftrace.txt'), memslots: f }, out()),
     (e: unknown) => e instanceof TraceError && e.file === f && e.line === 1 && /expected "\{"/.test(e.detail),
   );
+});
+
+test('mixed input kinds are named in the error: each line says what it looks like and what the file is', () => {
+  const cases: [string, string, string, RegExp][] = [
+    [
+      'hcalls',
+      'mix-ftrace-in-perf.txt',
+      ' CPU 0/KVM 1 [000] 1.000001: kvm_hv:kvm_hcall_exit: VCPU 0: ret=RESUME_GUEST hcall_rc=H_SUCCESS\n CPU 0/KVM-1 [000] .... 1.000002: kvm_hcall_exit: VCPU 0: ret=RESUME_GUEST hcall_rc=H_SUCCESS\n',
+      /:2:\d+: .*\(mixed input kinds: this line looks like raw ftrace, the file is perf script\)/,
+    ],
+    [
+      'hcalls',
+      'mix-qemu-in-ftrace.txt',
+      '# tracer: nop\nkvm_set_user_memory AddrSpace#0 Slot#0 flags=0x0 gpa=0x0 size=0x10000 ua=0x10000 ret=0\n',
+      /:2:1: .*\(mixed input kinds: this line looks like a QEMU trace log, the file is raw ftrace\)/,
+    ],
+    [
+      'htab',
+      'mix-maps-in-htab.txt',
+      '   104 4000000000004005 0000100000000190 0000000000000190\n10000000-10020000 r-xp 00000000 fd:00 10558  /usr/bin/sed\n',
+      /:2:\d+: .*\(mixed input kinds: this line looks like \/proc\/PID\/maps, the file is an htab dump\)/,
+    ],
+    [
+      'maps',
+      'mix-htab-in-maps.maps',
+      '10000000-10020000 r-xp 00000000 fd:00 10558  /usr/bin/sed\n   104 4000000000004005 0000100000000190 0000000000000190\n',
+      /:1:1: this looks like an htab dump, not what --maps takes/,
+    ],
+  ];
+  for (const [role, name, text, re] of cases) {
+    const f = write(name, text);
+    const o = out();
+    const r = run('import', ...(role === 'hcalls' ? [] : ['--hcalls', cap('p9-ftrace.txt')]), `--${role}`, f, '-o', o);
+    assert.equal(r.status, 1, name + ': ' + r.stderr);
+    assert.match(r.stderr, re, name);
+    assert.equal(fs.existsSync(o), false);
+  }
 });
