@@ -55,32 +55,30 @@ export interface ByteSink {
   bytes(src: Uint8Array, start: number, end: number): void;
 }
 
-const enc = (t: string): Uint8Array => Buffer.from(t, 'latin1');
+const enc = (t: string): Uint8Array => Uint8Array.from(Buffer.from(t, 'latin1'));
 const HPT_NAMES = ['H_ENTER', 'H_REMOVE', 'H_READ', 'H_PROTECT', 'H_BULK_REMOVE'];
-const HPT_NAME_BYTES = HPT_NAMES.map(enc);
 /** The five names have five different lengths: the length finds the candidate. */
 const NAME_BY_LENGTH: number[] = Array.from({ length: 16 }, (_x, len) => HPT_NAMES.findIndex((n) => n.length === len));
-/** The argument names of each HPT hcall, in GPR order (r4 on). */
-const ARG_BYTES = [
-  ['flags', 'pte_index', 'pteh', 'ptel'],
-  ['flags', 'pte_index', 'avpn'],
-  ['flags', 'pte_index'],
-  ['flags', 'pte_index', 'avpn'],
-  ['w0', 'w1', 'w2', 'w3'],
-].map((names) => names.map((n) => enc(' ' + n + '=')));
-const BULK_TAIL = enc(' w4=? w5=? w6=? w7=?');
+/**
+ * How many GPRs of GPR4-7 each HPT hcall uses. The output gives them by position, in the format's
+ * order (H_ENTER flags pte_index pteh ptel; H_REMOVE and H_PROTECT flags pte_index avpn; H_READ
+ * flags pte_index; H_BULK_REMOVE w0..w7): the GPR text is then copied in one piece.
+ */
+const ARG_COUNT = [4, 3, 2, 3, 4];
+/** ` NAME ` for each. */
+const NAME_SP = HPT_NAMES.map((n) => enc(` ${n} `));
+/** H_BULK_REMOVE's w4..w7: not in the tracepoint. */
+const BULK_TAIL = enc(' ? ? ? ?');
+export const POSITIONAL_NOTE =
+  'hcall arguments are by position (the GPRs of kvm_hcall_enter): H_ENTER flags pte_index pteh ptel; H_REMOVE, H_PROTECT flags pte_index avpn; H_READ flags pte_index; H_BULK_REMOVE w0..w7 (w4..w7 unknown)';
 const RESULT_NAME_LIST = RETURN_CODES.filter((c) => c.name !== 'H_TOO_HARD').map((c) => c.name);
 const RESULT_BYTES = RESULT_NAME_LIST.map(enc);
 const RESULT_TAILS = RESULT_NAME_LIST.map((n) => enc(` -> ${n}\n`));
-const RESUME_BYTES = RESUME.map(enc);
 const TAIL_QEMU = enc(' -> ? # passed to QEMU (H_TOO_HARD): its result is not in the capture\n');
 const TAIL_LOST = enc(' -> ? # no exit event (lost)\n');
 const TAIL_END = enc(' -> ? # no exit event before the capture ended\n');
 const L_HCALL_AT = enc('hcall @');
 const L_VCPU = enc(' vcpu=');
-const L_SP = enc(' ');
-const EV_ENTER = enc('kvm_hcall_enter:');
-const EV_EXIT = enc('kvm_hcall_exit:');
 const EV_PERF = enc('kvm_hv:');
 const P_VCPU = enc('VCPU ');
 const P_HCALL = enc(': hcall=');
@@ -90,6 +88,29 @@ const P_RC = enc(' hcall_rc=');
 /** Open-call markers per VCPU: nothing open; an open hcall that is not written. */
 const NONE = -1;
 const OTHER = -2;
+
+type Literal = (buf: Uint8Array, i: number, end: number) => boolean;
+/**
+ * A test for one literal at buf[i..] within end, compiled to straight-line byte comparisons: the
+ * hot path checks a few such literals per line, and a loop over a byte array of the literal costs
+ * several times more.
+ */
+function literal(t: string): Literal {
+  const tests = [...t].map((c, k) => `b[i + ${k}] === ${c.charCodeAt(0)}`).join(' && ');
+  return new Function('b', 'i', 'e', `return i + ${t.length} <= e && ${tests};`) as Literal;
+}
+const IS_PERF = literal('kvm_hv:');
+const IS_HCALL_E = literal('kvm_hcall_e');
+const IS_NTER = literal('nter: ');
+const IS_XIT = literal('xit: ');
+const IS_VCPU = literal('VCPU ');
+const IS_HCALL = literal(': hcall=');
+const IS_GPR = literal(' GPR4-7=');
+const IS_RET = literal(': ret=');
+const IS_RC = literal(' hcall_rc=');
+const IS_NAME = HPT_NAMES.map(literal);
+const IS_RESUME = RESUME.map(literal);
+const IS_RESULT = RESULT_NAME_LIST.map(literal);
 
 function eqAt(buf: Uint8Array, i: number, end: number, want: Uint8Array): boolean {
   if (end - i < want.length) return false;
@@ -140,9 +161,11 @@ export class HcallPairer {
   // order they entered it, so the arena is first in, first out.
   private arena = new Uint8Array(1 << 16);
   private arenaLen = 0;
-  private qStart: number[] = [];
-  private qEnd: number[] = [];
-  private qTail: (Uint8Array | null)[] = [];
+  private qStart = new Int32Array(256);
+  private qEnd = new Int32Array(256);
+  private qTail: (Uint8Array | null)[] = new Array(256).fill(null);
+  /** Slots in use: [head, qLen). */
+  private qLen = 0;
   private head = 0;
   private readonly hptCounts = [0, 0, 0, 0, 0];
   private readonly seen = new Uint8Array(1024);
@@ -190,10 +213,21 @@ export class HcallPairer {
 
   /** A new queue slot whose bytes start here. */
   private open(): number {
-    this.qStart.push(this.arenaLen);
-    this.qEnd.push(this.arenaLen);
-    this.qTail.push(null);
-    return this.qStart.length - 1;
+    if (this.qLen === this.qStart.length) {
+      const n = this.qLen * 2;
+      const s2 = new Int32Array(n);
+      s2.set(this.qStart);
+      this.qStart = s2;
+      const e2 = new Int32Array(n);
+      e2.set(this.qEnd);
+      this.qEnd = e2;
+      for (let k = this.qTail.length; k < n; k++) this.qTail.push(null);
+    }
+    const slot = this.qLen++;
+    this.qStart[slot] = this.arenaLen;
+    this.qEnd[slot] = this.arenaLen;
+    this.qTail[slot] = null;
+    return slot;
   }
 
   private close(slot: number): void {
@@ -251,20 +285,20 @@ export class HcallPairer {
     p = d + 2;
     while (p < end && buf[p] === 32) p++;
     if (this.kind === 'perf') {
-      if (!eqAt(buf, p, end, EV_PERF)) return false;
+      if (!IS_PERF(buf, p, end)) return false;
       p += EV_PERF.length;
     }
     let enter: boolean;
-    if (eqAt(buf, p, end, EV_ENTER)) {
+    if (!IS_HCALL_E(buf, p, end)) return false;
+    p += 11;
+    if (IS_NTER(buf, p, end)) {
       enter = true;
-      p += EV_ENTER.length;
-    } else if (eqAt(buf, p, end, EV_EXIT)) {
+      p += 6;
+    } else if (IS_XIT(buf, p, end)) {
       enter = false;
-      p += EV_EXIT.length;
+      p += 5;
     } else return false;
-    if (buf[p] !== 32) return false;
-    p++;
-    if (!eqAt(buf, p, end, P_VCPU)) return false;
+    if (!IS_VCPU(buf, p, end)) return false;
     p += P_VCPU.length;
     const vStart = p;
     const ve = decEnd(buf, p, end);
@@ -272,13 +306,13 @@ export class HcallPairer {
     const vcpu = decValue(buf, p, ve);
     p = ve;
     if (enter) {
-      if (!eqAt(buf, p, end, P_HCALL)) return false;
+      if (!IS_HCALL(buf, p, end)) return false;
       p += P_HCALL.length;
       const ns = p;
       while (p < end && buf[p] !== 32) p++;
       const ne = p;
       if (ne === ns || buf[ns] < 65 || buf[ns] > 90) return false; // hcall=0x…: the careful path
-      if (!eqAt(buf, p, end, P_GPR)) return false;
+      if (!IS_GPR(buf, p, end)) return false;
       p += P_GPR.length;
       const gs = this.gs;
       const es = this.es;
@@ -292,7 +326,7 @@ export class HcallPairer {
       for (let t = es[3]; t < end; t++) if (buf[t] !== 32) return false;
       // the five names have five different lengths
       let h = ne - ns < NAME_BY_LENGTH.length ? NAME_BY_LENGTH[ne - ns] : -1;
-      if (h >= 0 && !eqAt(buf, ns, ne, HPT_NAME_BYTES[h])) h = -1;
+      if (h >= 0 && !IS_NAME[h](buf, ns, ne)) h = -1;
       this.stats.events++;
       if (vcpu >= 1024 || this.seen[vcpu] === 0) {
         if (vcpu < 1024) this.seen[vcpu] = 1;
@@ -309,13 +343,13 @@ export class HcallPairer {
       this.put(buf, ts, tsEnd);
       this.putAll(L_VCPU);
       this.put(buf, vStart, ve);
-      this.putAll(L_SP);
-      this.putAll(HPT_NAME_BYTES[h]);
-      const names = ARG_BYTES[h];
-      for (let a = 0; a < names.length; a++) {
-        this.putAll(names[a]);
-        this.put(buf, gs[a], es[a]);
-      }
+      this.putAll(NAME_SP[h]);
+      // the GPRs in one copy, their commas made spaces
+      const at = this.arenaLen - gs[0];
+      const n = ARG_COUNT[h];
+      this.put(buf, gs[0], es[n - 1]);
+      const a = this.arena;
+      for (let g = 0; g < n - 1; g++) a[at + es[g]] = 32;
       if (h === 4) {
         this.putAll(BULK_TAIL);
         this.stats.bulkRemoves++;
@@ -326,13 +360,13 @@ export class HcallPairer {
       this.setPend(vcpu, slot);
       return true;
     }
-    if (!eqAt(buf, p, end, P_RET)) return false;
+    if (!IS_RET(buf, p, end)) return false;
     p += P_RET.length;
     const rs = p;
     while (p < end && buf[p] !== 32) p++;
     let resume = -1;
-    for (let n = 0; n < 4; n++) if (p - rs === RESUME_BYTES[n].length && eqAt(buf, rs, p, RESUME_BYTES[n])) resume = n;
-    if (resume < 0 || !eqAt(buf, p, end, P_RC)) return false;
+    for (let n = 0; n < 4; n++) if (p - rs === RESUME[n].length && IS_RESUME[n](buf, rs, p)) resume = n;
+    if (resume < 0 || !IS_RC(buf, p, end)) return false;
     p += P_RC.length;
     const cs = p;
     while (p < end && buf[p] !== 32) p++;
@@ -340,11 +374,11 @@ export class HcallPairer {
     if (ce === cs) return false;
     for (let t = ce; t < end; t++) if (buf[t] !== 32) return false;
     let code = -1;
-    if (ce - cs === 9 && eqAt(buf, cs, ce, RESULT_BYTES[0]))
+    if (ce - cs === 9 && IS_RESULT[0](buf, cs, ce))
       code = 0; // H_SUCCESS, the usual one
     else
       for (let n = 1; n < RESULT_BYTES.length; n++)
-        if (ce - cs === RESULT_BYTES[n].length && eqAt(buf, cs, ce, RESULT_BYTES[n])) code = n;
+        if (ce - cs === RESULT_NAME_LIST[n].length && IS_RESULT[n](buf, cs, ce)) code = n;
     if (code < 0 && resume < 2) return false; // a code the format has no name for: the careful path
     if (
       code < 0 &&
@@ -524,25 +558,16 @@ export class HcallPairer {
       this.setPend(vcpu, OTHER);
       return;
     }
-    let args: string;
-    switch (def.name) {
-      case 'H_ENTER':
-        args = `flags=${g0} pte_index=${g1} pteh=${g2} ptel=${g3}`;
-        break;
-      case 'H_REMOVE':
-      case 'H_PROTECT':
-        args = `flags=${g0} pte_index=${g1} avpn=${g2}`;
-        break;
-      case 'H_READ':
-        args = `flags=${g0} pte_index=${g1}`;
-        break;
-      default:
-        // H_BULK_REMOVE: the tracepoint holds GPR4-7 only (w0..w3); r8..r11 are lost
-        args = `w0=${g0} w1=${g1} w2=${g2} w3=${g3} w4=? w5=? w6=? w7=?`;
-        this.stats.bulkRemoves++;
+    // by position, as the fast path writes them (POSITIONAL_NOTE)
+    const h = HPT_NAMES.indexOf(def.name);
+    let args = [g0, g1, g2, g3].slice(0, ARG_COUNT[h]).join(' ');
+    if (h === 4) {
+      // H_BULK_REMOVE: the tracepoint holds GPR4-7 only (w0..w3); r8..r11 are lost
+      args += ' ? ? ? ?';
+      this.stats.bulkRemoves++;
     }
     this.stats.kept++;
-    this.hptCounts[HPT_NAMES.indexOf(def.name)]++;
+    this.hptCounts[h]++;
     const slot = this.open();
     this.putAll(Buffer.from(`hcall @${ts} vcpu=${vcpu} ${def.name} ${args}`, 'utf8'));
     this.close(slot);
@@ -592,7 +617,8 @@ export class HcallPairer {
     const qe = this.qEnd;
     const qt = this.qTail;
     let h = this.head;
-    while (h < qs.length) {
+    const len = this.qLen;
+    while (h < len) {
       const tail = qt[h];
       if (tail === null) break;
       this.out.bytes(this.arena, qs[h], qe[h]);
@@ -600,21 +626,22 @@ export class HcallPairer {
       h++;
     }
     this.head = h;
-    if (h === qs.length) {
+    if (h === len) {
       // everything written: start the queue and the arena over (the common case)
-      qs.length = 0;
-      qe.length = 0;
-      qt.length = 0;
+      this.qLen = 0;
       this.head = 0;
       this.arenaLen = 0;
-    } else if (h > 1024 && h * 2 > qs.length) {
+    } else if (h > 1024 && h * 2 > len) {
       const shift = h;
       const base = qs[h];
       this.arena.copyWithin(0, base, this.arenaLen);
       this.arenaLen -= base;
-      this.qStart = qs.slice(shift).map((x) => x - base);
-      this.qEnd = qe.slice(shift).map((x) => x - base);
-      this.qTail = qt.slice(shift);
+      for (let k = h; k < len; k++) {
+        qs[k - shift] = qs[k] - base;
+        qe[k - shift] = qe[k] - base;
+        qt[k - shift] = qt[k];
+      }
+      this.qLen = len - shift;
       this.head = 0;
       for (let v = 0; v < this.pend.length; v++) if (this.pend[v] >= 0) this.pend[v] -= shift;
       for (const [v, sl] of this.pendBig) if (sl >= 0) this.pendBig.set(v, sl - shift);

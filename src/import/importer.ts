@@ -11,7 +11,7 @@ import { Machine } from '../core/machine';
 import { newParserState, parseLine, ParserState } from '../core/parser';
 import { TraceError } from '../core/records';
 import { applyRecord } from '../core/replay';
-import { HcallPairer, HcallStats } from './hcallEvents';
+import { HcallPairer, HcallStats, POSITIONAL_NOTE } from './hcallEvents';
 import { forEachHtabEntry, MapEntry, readMaps, readMemslots, SlotEvent } from './hostInputs';
 import { detectFor, HcallKind, InputKind, KIND_WORDS, MapsKind, MemslotKind } from './kinds';
 import { ImportSettings, parseSettings, SettingError } from './settings';
@@ -367,6 +367,7 @@ function write(
 
   // ---- hcalls ------------------------------------------------------------------------------
   const hk = kindOf('hcalls') as HcallKind;
+  w.line(`# ${POSITIONAL_NOTE}`);
   const pairer = new HcallPairer(inp.hcalls, hk, w);
   const total = fs.statSync(inp.hcalls).size;
   let done = 0;
