@@ -4,11 +4,13 @@
  * CodeLens that states a trace's coverage on its coverage record (format 2).
  */
 import { spawn } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { coverageMessage } from '../core/coverage';
 import { parseLineGeneric } from '../core/parser';
 import { CoverageRecord } from '../core/records';
+import { importTempPath } from '../import/importer';
 
 /** What the command takes when called with arguments (tests, other extensions); pickers otherwise. */
 export interface ImportArgs {
@@ -110,9 +112,11 @@ export function runImport(ctx: vscode.ExtensionContext, a: ImportArgs): Thenable
         });
         token.onCancellationRequested(() => child.kill());
         child.on('error', (e) => resolve({ code: null, out: a.out, text: `could not start the CLI: ${e.message}` }));
-        child.on('close', (code, signal) =>
-          resolve({ code: signal ? null : code, out: a.out, text: text + errBuf + (signal ? '(cancelled)\n' : '') }),
-        );
+        child.on('close', (code, signal) => {
+          // a cancelled import is killed before it can remove its temporary file
+          if (signal && child.pid) fs.rmSync(importTempPath(a.out, child.pid), { force: true });
+          resolve({ code: signal ? null : code, out: a.out, text: text + errBuf + (signal ? '(cancelled)\n' : '') });
+        });
       }),
   );
 }

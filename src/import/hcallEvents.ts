@@ -55,7 +55,7 @@ export interface ByteSink {
   bytes(src: Uint8Array, start: number, end: number): void;
 }
 
-const enc = (t: string): Uint8Array => Uint8Array.from(Buffer.from(t, 'latin1'));
+const enc = (t: string): Uint8Array => Buffer.from(t, 'latin1');
 const HPT_NAMES = ['H_ENTER', 'H_REMOVE', 'H_READ', 'H_PROTECT', 'H_BULK_REMOVE'];
 /** The five names have five different lengths: the length finds the candidate. */
 const NAME_BY_LENGTH: number[] = Array.from({ length: 16 }, (_x, len) => HPT_NAMES.findIndex((n) => n.length === len));
@@ -118,8 +118,14 @@ function eqAt(buf: Uint8Array, i: number, end: number, want: Uint8Array): boolea
   return true;
 }
 
+/** 1 for the bytes of lower-case hex digits. */
+const LOWER_HEX = (() => {
+  const t = new Uint8Array(256);
+  for (const c of '0123456789abcdef') t[c.charCodeAt(0)] = 1;
+  return t;
+})();
 function isLowerHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+  return LOWER_HEX[c] === 1;
 }
 
 /** End of a canonical `0x%lx` at i (lower case, no leading zero, 1..16 digits), or -1. */

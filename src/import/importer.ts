@@ -108,6 +108,11 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
+/** Where an import by process `pid` writes before renaming to `out` (a killed import leaves it). */
+export function importTempPath(out: string, pid: number): string {
+  return path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.import-${pid}.tmp`);
+}
+
 /**
  * Imports the captures into `out`. Throws TraceError (a malformed input line, FILE:LINE:COL with
  * FILE as given) or SettingError (a bad --set, or an output that is one of the inputs).
@@ -130,7 +135,10 @@ export function importCaptures(inp: ImportInputs, out: string, opts: ImportOptio
     if (!fs.existsSync(f) || fs.statSync(f).isDirectory()) throw new SettingError(`--${opt}: cannot open ${f}`);
     kinds.push({ option: opt, file: f, kind: detectFor(f, opt as 'hcalls') });
   }
-  const tmp = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.import-${process.pid}.tmp`);
+  const dir = path.dirname(path.resolve(out));
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new SettingError(`-o: no folder ${dir} for ${out}`);
+  if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw new SettingError(`-o: ${out} is a folder`);
+  const tmp = importTempPath(out, process.pid);
   const fd = fs.openSync(tmp, 'w');
   let ok = false;
   try {
