@@ -4,8 +4,8 @@
  * an engine record's result into words with "unknown" kept apart from "not emulated".
  */
 import * as fs from 'fs';
-import { returnCodeName } from './bits';
-import { Engine, F, RET_NONE } from './engine';
+import { resultName } from './bits';
+import { Engine } from './engine';
 import { forEachLine } from './lines';
 import { newParserState, parseLineGeneric } from './parser';
 import { COVERAGE_REASONS, CoverageRecord, TraceError } from './records';
@@ -56,7 +56,5 @@ export function launchCoverageNote(file: string): { text: string; partial: boole
 
 /** Record i's emulated result in words: a return code, "unknown" (format 2) or "not emulated". */
 export function resultLabel(e: Engine, i: number): string {
-  if (e.flags(i) & F.UNKNOWN) return 'unknown';
-  const r = e.ret(i);
-  return r === RET_NONE ? 'not emulated' : returnCodeName(r);
+  return resultName(e.ret(i));
 }

@@ -13,7 +13,7 @@
  * Moving past the frontier parses and executes.
  */
 import * as fs from 'fs';
-import { RET_NONE } from './bits';
+import { RET_NONE, RET_UNKNOWN } from './bits';
 import { MonotoneColumn, NarrowColumn } from './columns';
 import { executeHcall, HcallResult } from './handlers';
 import { Journal } from './journal';
@@ -288,7 +288,7 @@ export class Engine {
         if (res.virtualMode) f |= F.VIRTUAL_MODE;
         if (resultUnknown(rec, res)) f |= F.UNKNOWN;
         this.flagCol.push(f);
-        this.rets.push(res.ret === null ? RET_NONE : res.ret);
+        this.rets.push(res.ret === null ? (f & F.UNKNOWN ? RET_UNKNOWN : RET_NONE) : res.ret);
         const vcpu = rec.vcpu < 0 ? 0 : rec.vcpu;
         this.vcpuCol.push(vcpu);
         this.vcpus.add(vcpu);

@@ -58,3 +58,27 @@ test('launch on a version 1 trace says nothing about coverage', async () => {
   const outs = await launchOutputs(path.join(ROOT, 'examples', '1-io-bar.hptrace'));
   assert.equal(outs.filter((o) => /This trace is/.test(o.body.output)).length, 0);
 });
+
+test('the debugger shows an unknown result as unknown: stop description, frame name and the result variable', async () => {
+  const f = path.join(tmp, 'unknown.hptrace');
+  fs.writeFileSync(
+    f,
+    'hptrace 2\ncoverage partial why=bulk-truncated\nhpt order=18\n' +
+      'hcall vcpu=0 H_REMOVE 0x0 ? 0x0 -> H_SUCCESS\nhcall vcpu=0 H_READ 0x0 0x1\n',
+  );
+  await launchOutputs(f);
+  const d = dc!;
+  const stopped = d.waitForEvent('stopped');
+  await d.nextRequest({ threadId: 1 });
+  const ev = (await stopped) as DebugProtocol.StoppedEvent;
+  assert.match(ev.body.description ?? '', /H_REMOVE → unknown/);
+  const st = await d.stackTraceRequest({ threadId: 1 });
+  assert.match(st.body.stackFrames[0].name, /H_REMOVE → unknown/);
+  const scopes = await d.scopesRequest({ frameId: st.body.stackFrames[0].id });
+  const found: string[] = [];
+  for (const sc of scopes.body.scopes) {
+    const vars = await d.variablesRequest({ variablesReference: sc.variablesReference });
+    for (const v of vars.body.variables) if (v.name === 'result') found.push(v.value);
+  }
+  assert.deepEqual(found, ['unknown']);
+});
