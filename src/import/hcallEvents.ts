@@ -76,6 +76,7 @@ const RESULT_BYTES = RESULT_NAME_LIST.map(enc);
 const RESULT_TAILS = RESULT_NAME_LIST.map((n) => enc(` -> ${n}\n`));
 const TAIL_QEMU = enc(' -> ? # passed to QEMU (H_TOO_HARD): its result is not in the capture\n');
 const TAIL_LOST = enc(' -> ? # no exit event (lost)\n');
+const TAIL_STALE = enc(' -> ? # no exit event on its VCPU while many later calls finished (lost)\n');
 const TAIL_END = enc(' -> ? # no exit event before the capture ended\n');
 const L_HCALL_AT = enc('hcall @');
 const L_VCPU = enc(' vcpu=');
@@ -183,6 +184,11 @@ export class HcallPairer {
     readonly file: string,
     readonly kind: HcallKind,
     private readonly out: ByteSink,
+    /**
+     * Calls that may wait behind one without an exit. A VCPU whose exit never comes would otherwise
+     * hold every later call in memory; past this many, that call is given up as lost.
+     */
+    private readonly window = 65536,
   ) {
     this.cur = new Cursor(file);
   }
@@ -219,6 +225,7 @@ export class HcallPairer {
 
   /** A new queue slot whose bytes start here. */
   private open(): number {
+    if (this.qLen - this.head >= this.window) this.giveUpHead();
     if (this.qLen === this.qStart.length) {
       const n = this.qLen * 2;
       const s2 = new Int32Array(n);
@@ -419,6 +426,15 @@ export class HcallPairer {
     const name = Buffer.from(buf.buffer, buf.byteOffset + ns, ne - ns).toString('latin1');
     if (names.length < 64) names.push({ bytes: enc(name), name, count: 1 });
     else this.stats.others.set(name, (this.stats.others.get(name) ?? 0) + 1);
+  }
+
+  /** The oldest waiting call has no exit after `window` later calls: written with an unknown result. */
+  private giveUpHead(): void {
+    const slot = this.head;
+    for (let v = 0; v < this.pend.length; v++) if (this.pend[v] === slot) this.pend[v] = NONE;
+    for (const [v, sl] of this.pendBig) if (sl === slot) this.pendBig.delete(v);
+    this.stats.lostExits++;
+    this.finish(slot, TAIL_STALE);
   }
 
   /** An enter on a VCPU whose previous call had no exit: that call keeps an unknown result. */

@@ -9,6 +9,7 @@ import { coverageMessage, readCoverage } from '../../../src/core/coverage';
 import { checkHtab } from '../../../src/import/checkHtab';
 import { importCaptures, SettingError } from '../../../src/import/importer';
 import { detectKind } from '../../../src/import/kinds';
+import { HcallPairer } from '../../../src/import/hcallEvents';
 import { TraceError } from '../../../src/core/records';
 import { renderCaptures, replayText } from '../../helpers/captures';
 import { FIXTURES_DIR, ROOT } from '../../helpers/paths';
@@ -467,4 +468,31 @@ test('the byte fast path and the careful path write the same lines', () => {
       .filter((l) => l.startsWith('hcall '));
   assert.equal(hc(a).length, 7);
   assert.deepEqual(hc(b), hc(a));
+});
+
+test('bounded memory: a call whose exit never comes is given up after a window of later calls', () => {
+  const lines: string[] = [];
+  const sink = {
+    bytes: (b: Uint8Array, s: number, e: number) => lines.push(Buffer.from(b.subarray(s, e)).toString('latin1')),
+  };
+  const p = new HcallPairer('w.txt', 'ftrace', sink, 4);
+  const ev = (t: number, v: number, what: string) =>
+    Buffer.from(` CPU ${v}/KVM-1${v} [00${v}] .... 1.${String(t).padStart(6, '0')}: ${what}`, 'latin1');
+  const feed = (b: Buffer, n: number) => p.lineBytes(b, 0, b.length, n);
+  // vcpu 0 enters and never exits; vcpu 1 makes ten calls
+  feed(ev(1, 0, 'kvm_hcall_enter: VCPU 0: hcall=H_READ GPR4-7=0x0,0x1,0x0,0x0'), 1);
+  for (let k = 0; k < 10; k++) {
+    feed(
+      ev(10 + 2 * k, 1, `kvm_hcall_enter: VCPU 1: hcall=H_READ GPR4-7=0x0,0x${(k + 2).toString(16)},0x0,0x0`),
+      2 + 2 * k,
+    );
+    feed(ev(11 + 2 * k, 1, 'kvm_hcall_exit: VCPU 1: ret=RESUME_GUEST hcall_rc=H_SUCCESS'), 3 + 2 * k);
+  }
+  // the stuck call was given up before the end, so output did not wait for it
+  const before = lines.join('');
+  assert.match(before, /^hcall @1\.000001 vcpu=0 H_READ 0x0 0x1 -> \? # no exit event on its VCPU/);
+  assert.equal(before.split('\n').filter(Boolean).length, 11, 'all written before the end of the capture');
+  p.end();
+  assert.equal(lines.join('').split('\n').filter(Boolean).length, 11);
+  assert.equal(p.stats.lostExits, 1);
 });
