@@ -63,5 +63,6 @@ export default tseslint.config(
   { files: ['src/core/**/*.ts'], rules: rule([layer('debug'), layer('cli'), layer('extension'), layer('import')]) },
   { files: ['src/debug/**/*.ts'], rules: rule([layer('cli'), layer('extension')]) },
   { files: ['src/cli/**/*.ts'], rules: rule([layer('debug'), layer('extension')]) },
+  { files: ['src/import/**/*.ts'], rules: rule([layer('debug'), layer('cli'), layer('extension')]) },
   { files: ['src/extension/**/*.ts'], rules: rule([layer('cli')], []) },
 );

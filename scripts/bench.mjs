@@ -512,6 +512,8 @@ for (const t of big === small ? [tSmall] : [tSmall, tBig]) {
   if (t === tBig) t.cliRss = f.rss;
 }
 
+if (!only) await (await import('./bench-import.mjs')).benchImport({ root, cache, runs, note, figure, timeNode }); // import_ratio_1m (issue 13)
+
 const adapterNames = [
   `first_stop_entry_ms_${S}`,
   `first_stop_param_ms_${S}`,

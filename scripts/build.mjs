@@ -38,6 +38,8 @@ const tests = walk(path.join(root, 'test'), (p) => p.endsWith('.ts') && !p.endsW
 );
 
 const t0 = Date.now();
+// Test bundles of moved or deleted test files must not linger (node --test would still run them).
+if (!watch) fs.rmSync(path.join(root, 'out', 'test'), { recursive: true, force: true });
 await generateGrammar(); // the grammar derives from src/core/bits.ts and is packaged
 const builds = [
   ...products.map((p) => ({

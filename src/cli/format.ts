@@ -10,7 +10,7 @@ export function formatArgs(rec: HcallRecord): string {
   const parts: string[] = [];
   for (let i = 0; i < names.length; i++) {
     if (!def?.emulated && rec.argHi[i] === 0 && rec.argLo[i] === 0) continue;
-    const v = hexOf(rec.argHi[i], rec.argLo[i]);
+    const v = (rec.unknownArgs ?? 0) & (1 << i) ? '?' : hexOf(rec.argHi[i], rec.argLo[i]); // format 2: unknown
     if (names[i] === 'flags' && v === '0x0') continue;
     parts.push(`${names[i]}=${v}`);
   }

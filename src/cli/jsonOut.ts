@@ -8,7 +8,7 @@ import { returnCodeName } from '../core/bits';
 import { HcallResult } from '../core/handlers';
 import { Machine } from '../core/machine';
 import { HcallRecord } from '../core/records';
-import { hcallDisplayName } from '../core/replay';
+import { hcallDisplayName, stepJson } from '../core/replay';
 
 /** Output goes out once a MiB has gathered, as before (a malformed trace prints no JSON before its error unless it is past that). */
 const FLUSH_AT = 1 << 20;
@@ -152,6 +152,7 @@ function tail(recorded: number | null, div: boolean): Uint8Array {
 
 /** stepJson(rec, res, div) and a newline. */
 export function writeStep(out: ByteSink, rec: HcallRecord, res: HcallResult, div: boolean): void {
+  if (rec.unknownArgs || rec.resultUnknown) return out.str(stepJson(rec, res, div) + '\n'); // format 2 `?`: rare
   out.bytes(LINE);
   out.uint(rec.line);
   out.bytes(head(rec));

@@ -13,14 +13,28 @@ import { forEachLineBytes } from '../core/lines';
 import { KernelVariant, KERNEL_VARIANTS, Machine } from '../core/machine';
 import { newParserState, parseHcallBytes, parseLine, reusableHcallRecord } from '../core/parser';
 import { HcallRecord, TraceError, TraceRecord } from '../core/records';
-import { applyRecord, divergenceDetails, diverged, hcallDisplayName, outObject } from '../core/replay';
+import {
+  applyRecord,
+  divergenceDetails,
+  diverged,
+  hcallDisplayName,
+  outObject,
+  resultText,
+  resultUnknown,
+} from '../core/replay';
+
 import { hex, parseU64 } from '../core/u64';
 import { formatArgs } from './format';
+import { checkHtabCommand, importCommand } from './importCmd';
 import { ByteSink, writeFinal, writeStep } from './jsonOut';
 import { cmdCompare, cmdState } from './stateCmd';
 
+/** Summary key of the hcalls whose emulated result is unknown (format 2); no return code has it. */
+const UNKNOWN_KEY = 0x7ffffffe;
+
 const USAGE = `usage:
-  hptrace replay FILE [--json] [--kernel io|pre-io] [--quiet]
+  hptrace replay FILE [--json] [--kernel io|pre-io] [--quiet] [--check-htab DUMP]
+  hptrace import --hcalls FILE [--memslots FILE] [--maps FILE] [--smaps FILE] [--htab FILE] [--set KEY=VALUE ...] [-o OUT]
   hptrace diff FILE
   hptrace decode VALUE [--as v|r|slot_phys] [--page 4K|64K]
   hptrace state FILE --at LINE [--json] [--kernel io|pre-io]
@@ -29,8 +43,11 @@ const USAGE = `usage:
 
 replay   replays the trace through the emulated KVM handlers (kernel 'io' = with the seed commit
          "KVM: PPC: Allow I/O mappings in memory slots", 'pre-io' = just before it). --json writes
-         the spec's JSON Lines; --quiet prints only the summary.
+         the spec's JSON Lines; --quiet prints only the summary. --check-htab compares the final
+         HPT with an htab dump: exit 0 when they agree, 4 when they differ.
 diff     lists the hcalls whose result differs between the two kernel variants.
+import   turns real captures (ftrace, trace-cmd, perf script, QEMU trace, strace, maps, smaps,
+         htab) into a format-2 trace; \`hptrace import --help\` for details.
 decode   prints every field of an HPTE first (v) or second (r) doubleword or a slot_phys entry.`;
 
 class UsageError extends Error {}
@@ -123,11 +140,13 @@ function checkFile(file: string | undefined): string {
 }
 
 function cmdReplay(argv: string[], io: Io): number {
-  const o = parseArgs(argv, ['kernel']);
-  only(o, ['json', 'kernel', 'quiet']);
+  const o = parseArgs(argv, ['kernel', 'check-htab']);
+  only(o, ['json', 'kernel', 'quiet', 'check-htab']);
   if (o.positional.length !== 1) throw new UsageError('replay takes exactly one FILE');
   const file = checkFile(o.positional[0]);
   const kernel = kernelOf(o);
+  const dump = o.flags.get('check-htab');
+  if (typeof dump === 'string') return checkHtabCommand(file, dump, kernel, io); // src/import/checkHtab.ts
   const json = o.flags.has('json');
   const quiet = o.flags.has('quiet');
   // Results by return code (null: not emulated), in the order first seen: the summary lists equal
@@ -160,14 +179,18 @@ function cmdReplay(argv: string[], io: Io): number {
     hcalls++;
     const div = diverged(rec, res);
     if (div) divergences++;
-    counts.set(res.ret, (counts.get(res.ret) ?? 0) + 1);
+    const key = resultUnknown(rec, res) ? UNKNOWN_KEY : res.ret; // format 2: unknown is counted apart
+    counts.set(key, (counts.get(key) ?? 0) + 1);
     if (!quiet) emit(textRow(rec, res, div));
   });
   emit('');
   emit(
     `${hcalls} hcalls replayed with kernel ${kernel}${divergences ? `, ${divergences} diverged from the recording` : ''}`,
   );
-  const named = [...counts].map(([ret, n]) => [ret === null ? '(not emulated)' : returnCodeName(ret), n] as const);
+  const named = [...counts].map(
+    ([ret, n]) =>
+      [ret === null ? '(not emulated)' : ret === UNKNOWN_KEY ? '(unknown)' : returnCodeName(ret), n] as const,
+  );
   for (const [k, v] of named.sort((a, b) => b[1] - a[1])) emit(`  ${k.padEnd(16)} ${v}`);
   flush();
   return 0;
@@ -175,7 +198,7 @@ function cmdReplay(argv: string[], io: Io): number {
 
 function textRow(rec: HcallRecord, res: HcallResult, div: boolean): string {
   const name = hcallDisplayName(rec);
-  let result = res.ret === null ? '(not emulated)' : returnCodeName(res.ret);
+  let result = res.ret === null ? `(${resultText(rec, res)})` : returnCodeName(res.ret);
   const out = outObject(res);
   const regs = Object.entries(out)
     .map(([k, v]) => `${k}=${v}`)
@@ -279,6 +302,8 @@ export function main(argv: string[], io: Io): number {
         return cmdState(rest, io);
       case 'compare':
         return cmdCompare(rest, io);
+      case 'import':
+        return importCommand(rest, io);
       case '--version':
         io.out(`hptrace ${readVersion()}\n`);
         return 0;

@@ -197,9 +197,15 @@ export function returnCodeName(v: number): string {
  */
 export const RET_NONE = 0x7fffffff;
 export const NOT_EMULATED = 'not emulated';
+/**
+ * Format 2: the engine's result column value of an hcall whose result is unknown (it needed an
+ * argument the capture does not hold): neither a return code nor "not emulated".
+ */
+export const RET_UNKNOWN = 0x7ffffffe;
 
-/** An hcall's result as text: its return code's name, or "not emulated" for RET_NONE / null. */
+/** An hcall's result as text: its return code's name, "not emulated" (RET_NONE / null) or "unknown". */
 export function resultName(ret: number | null | undefined): string {
+  if (ret === RET_UNKNOWN) return 'unknown';
   return ret === null || ret === undefined || ret === RET_NONE ? NOT_EMULATED : returnCodeName(ret);
 }
 

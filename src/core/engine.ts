@@ -13,7 +13,7 @@
  * Moving past the frontier parses and executes.
  */
 import * as fs from 'fs';
-import { RET_NONE } from './bits';
+import { RET_NONE, RET_UNKNOWN } from './bits';
 import { MonotoneColumn, NarrowColumn } from './columns';
 import { executeHcall, HcallResult } from './handlers';
 import { Journal } from './journal';
@@ -21,7 +21,7 @@ import { Checkpoints } from './checkpoints';
 import { KernelVariant, Machine, MachineState } from './machine';
 import { newParserState, ParserState, parseLine } from './parser';
 import { HcallRecord, TraceError, TraceRecord } from './records';
-import { applyRecord, diverged } from './replay';
+import { applyRecord, diverged, resultUnknown } from './replay';
 
 /** Per-record flag bits. */
 export const F = {
@@ -33,6 +33,8 @@ export const F = {
   OBJECT: 16,
   RECORDED: 32,
   EMULATED: 64,
+  /** Format 2: the emulated result is unknown (the hcall needed a `?` argument). */
+  UNKNOWN: 128,
 } as const;
 
 /** ret of a record that has no return code (not an hcall, or an hcall the emulation passes over). */
@@ -284,8 +286,9 @@ export class Engine {
         if (diverged(rec, res)) f |= F.DIVERGED;
         if (res.madeCacheable) f |= F.MADE_CACHEABLE;
         if (res.virtualMode) f |= F.VIRTUAL_MODE;
+        if (resultUnknown(rec, res)) f |= F.UNKNOWN;
         this.flagCol.push(f);
-        this.rets.push(res.ret === null ? RET_NONE : res.ret);
+        this.rets.push(res.ret === null ? (f & F.UNKNOWN ? RET_UNKNOWN : RET_NONE) : res.ret);
         const vcpu = rec.vcpu < 0 ? 0 : rec.vcpu;
         this.vcpuCol.push(vcpu);
         this.vcpus.add(vcpu);

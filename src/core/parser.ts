@@ -1,5 +1,6 @@
 /**
- * Reader for trace format v1. One line at a time, so the CLI can stream gigabyte traces and the
+ * Reader for trace format v1 and v2 (v2 adds the coverage and hpte records and `?` for unknown
+ * arguments and results; docs/trace-format.md). One line at a time, so the CLI can stream gigabyte traces and the
  * debugger can re-read any line from its byte offset. Strict mode stops at the first error (the
  * caller catches the TraceError); parseAll collects every error for the editor.
  */
@@ -13,7 +14,7 @@ import {
   returnCodeValue,
   RETURN_CODES,
 } from './bits';
-import { HcallRecord, TraceError, TraceRecord } from './records';
+import { COVERAGE_REASONS, HcallRecord, TraceError, TraceRecord } from './records';
 import { parseNumberAt, scratchHi, scratchLo } from './u64';
 
 /** Longer lines are refused before any work is done on them. */
@@ -25,11 +26,20 @@ export interface ParserState {
   sawHeader: boolean;
   sawHcall: boolean;
   sawHostObject: boolean;
+  /** Format version from the header; undefined (a state made to re-read one line) reads as the newest. */
+  version?: number;
+  /** Format 2: an hpte record was read (the HPT order is fixed from then on). */
+  sawHpte?: boolean;
+  sawCoverage?: boolean;
 }
 
 export function newParserState(file: string): ParserState {
-  return { file, sawHeader: false, sawHcall: false, sawHostObject: false };
+  return { file, sawHeader: false, sawHcall: false, sawHostObject: false, version: 0 };
 }
+
+/** The newest format version this reader knows. */
+export const FORMAT_VERSION = 2;
+const isV2 = (st: ParserState): boolean => st.version === undefined || st.version >= 2;
 
 /** One whitespace-separated token of a line: [start, end) in 0-based columns, and its `=` if any. */
 export interface Token {
@@ -151,7 +161,7 @@ function fields(
   return map;
 }
 
-const KEYWORDS = ['hptrace', 'cpu', 'host', 'hpt', 'vma', 'munmap', 'memslot', 'hcall'];
+const KEYWORDS = ['hptrace', 'cpu', 'host', 'hpt', 'vma', 'munmap', 'memslot', 'coverage', 'hpte', 'hcall'];
 
 /**
  * Parses one line. Returns null for blank and comment lines. Throws TraceError for anything else
@@ -187,15 +197,16 @@ export function parseLineGeneric(st: ParserState, lineNo: number, text: string):
   const kw = toks[0];
   if (!st.sawHeader) {
     if (kw.text !== 'hptrace')
-      ctx.fail(kw, `expected the header "hptrace 1" as the first record, found ${show(kw.text)}`);
+      ctx.fail(kw, `expected the header "hptrace 1" or "hptrace 2" as the first record, found ${show(kw.text)}`);
   }
   switch (kw.text) {
     case 'hptrace': {
       if (st.sawHeader) ctx.fail(kw, 'the header "hptrace 1" may appear only once, as the first record');
       if (toks.length !== 2) ctx.fail(toks[1] ?? { start: kw.end, end: kw.end + 1 }, 'expected "hptrace 1"');
       const v = smallNum(ctx, toks[1], toks[1].start, 'format version');
-      if (v !== 1) ctx.fail(toks[1], `unsupported format version ${v}; this reader knows version 1`);
+      if (v !== 1 && v !== 2) ctx.fail(toks[1], `unsupported format version ${v}; this reader knows versions 1 and 2`);
       st.sawHeader = true;
+      st.version = v;
       return { kind: 'header', line: lineNo, version: v };
     }
     case 'cpu': {
@@ -222,6 +233,7 @@ export function parseLineGeneric(st: ParserState, lineNo: number, text: string):
     }
     case 'hpt': {
       configOrder(ctx, kw);
+      if (st.sawHpte) ctx.fail(kw, 'the HPT order must be set before the first hpte record');
       const f = fields(ctx, toks, 1, ['order'], 'hpt');
       const t = f.get('order');
       if (!t) ctx.fail({ start: kw.end, end: kw.end + 1 }, 'hpt: expected order=N');
@@ -351,6 +363,10 @@ export function parseLineGeneric(st: ParserState, lineNo: number, text: string):
       }
       return rec;
     }
+    case 'coverage':
+      return parseCoverage(ctx, toks);
+    case 'hpte':
+      return parseHpte(ctx, toks);
     case 'hcall': {
       st.sawHcall = true;
       return parseHcall(ctx, toks);
@@ -358,6 +374,91 @@ export function parseLineGeneric(st: ParserState, lineNo: number, text: string):
     default:
       return ctx.fail(kw, `unknown record ${show(kw.text)}; expected one of ${KEYWORDS.join(', ')}`);
   }
+}
+
+function needV2(ctx: LineCtx, tok: { start: number; end: number }, what: string): void {
+  if (!isV2(ctx.st)) ctx.fail(tok, `${what} needs format version 2 (the header "hptrace 2"); this file is version 1`);
+}
+
+const COVERAGE_HOSTS = ['power7', 'power8', 'power9'];
+
+/** `coverage complete|partial [why=CODE,…] [from=KIND,…] [host=power7|power8|power9]` (format 2). */
+function parseCoverage(ctx: LineCtx, toks: Token[]): TraceRecord {
+  const st = ctx.st;
+  const kw = toks[0];
+  needV2(ctx, kw, 'the coverage record');
+  if (st.sawCoverage) ctx.fail(kw, 'the coverage record may appear only once');
+  if (st.sawHcall || st.sawHpte) ctx.fail(kw, 'the coverage record must come before the first hpte and hcall record');
+  const what = toks[1];
+  if (!what || (what.text !== 'complete' && what.text !== 'partial'))
+    ctx.fail(
+      what ?? { start: kw.end, end: kw.end + 1 },
+      `coverage: expected "complete" or "partial"${what ? `, found ${show(what.text)}` : ''}`,
+    );
+  const f = fields(ctx, toks, 2, ['why', 'from', 'host'], 'coverage');
+  const list = (key: string): string[] => {
+    const t = f.get(key);
+    if (!t) return [];
+    const items = ctx.text.slice(t.eq + 1, t.end).split(',');
+    let at = t.eq + 1;
+    for (const it of items) {
+      if (!/^[a-z0-9][a-z0-9-]*$/.test(it))
+        ctx.fail(
+          { start: at, end: at + Math.max(it.length, 1) },
+          `coverage ${key}: expected a comma-separated list of lower-case words, found ${show(it)}`,
+        );
+      if (key === 'why' && !COVERAGE_REASONS.some((r) => r.code === it))
+        ctx.fail(
+          { start: at, end: at + it.length },
+          `coverage why: unknown reason ${show(it)}; expected ${COVERAGE_REASONS.map((r) => r.code).join(', ')}`,
+        );
+      at += it.length + 1;
+    }
+    return items;
+  };
+  const why = list('why');
+  const from = list('from');
+  const ht = f.get('host');
+  const host = ht ? ctx.text.slice(ht.eq + 1, ht.end) : '';
+  if (ht && !COVERAGE_HOSTS.includes(host))
+    ctx.fail(
+      { start: ht.eq + 1, end: ht.end },
+      `coverage host: expected ${COVERAGE_HOSTS.join(', ')}, found ${show(host)}`,
+    );
+  st.sawCoverage = true;
+  return { kind: 'coverage', line: ctx.line, coverage: what.text as 'complete' | 'partial', why, from, host };
+}
+
+/** `hpte INDEX v=… r=… [guest_r=…]`: an HPT entry as starting state (format 2). */
+function parseHpte(ctx: LineCtx, toks: Token[]): TraceRecord {
+  const st = ctx.st;
+  const kw = toks[0];
+  needV2(ctx, kw, 'the hpte record');
+  if (st.sawHcall) ctx.fail(kw, 'hpte records load the starting state: they must come before the first hcall');
+  const it = toks[1];
+  if (!it || it.eq >= 0)
+    ctx.fail(it ?? { start: kw.end, end: kw.end + 1 }, 'expected "hpte INDEX v=… r=… [guest_r=…]"');
+  const index = smallNum(ctx, it, it.start, 'hpte index');
+  const f = fields(ctx, toks, 2, ['v', 'r', 'guest_r'], 'hpte');
+  const word = (key: string): [number, number] => {
+    const t = f.get(key);
+    if (!t) return ctx.fail({ start: kw.start, end: kw.end }, `hpte: missing field ${key}=`);
+    num(ctx, t, t.eq + 1, `hpte ${key}`);
+    return [scratchHi, scratchLo];
+  };
+  const [vHi, vLo] = word('v');
+  const vt = f.get('v')!;
+  if ((vLo & 1) === 0)
+    ctx.fail(
+      { start: vt.eq + 1, end: vt.end },
+      'hpte v: the entry is not valid (bit 0x1); only valid entries are loaded',
+    );
+  if (vLo & 0x40)
+    ctx.fail({ start: vt.eq + 1, end: vt.end }, 'hpte v: the HVLOCK bit (0x40) is set; a dump masks it off');
+  const [rHi, rLo] = word('r');
+  const [gHi, gLo] = f.has('guest_r') ? word('guest_r') : [rHi, rLo];
+  st.sawHpte = true;
+  return { kind: 'hpte', line: ctx.line, col: it.start + 1, endCol: it.end + 1, index, vHi, vLo, rHi, rLo, gHi, gLo };
 }
 
 function isPow2(n: number): boolean {
@@ -415,6 +516,8 @@ function parseHcall(ctx: LineCtx, toks: Token[]): HcallRecord {
   let positional = 0;
   let named = false;
   let argCount = 0;
+  let unknownArgs = 0;
+  let resultUnknown = false;
   for (; i < toks.length; i++) {
     const t = toks[i];
     if (t.text === '->') break;
@@ -437,9 +540,17 @@ function parseHcall(ctx: LineCtx, toks: Token[]): HcallRecord {
       slot = positional++;
       from = t.start;
     }
-    num(ctx, t, from, `${name} ${argNames[slot]}`);
-    argHi[slot] = scratchHi;
-    argLo[slot] = scratchLo;
+    if (t.end - from === 1 && ctx.text.charCodeAt(from) === 63) {
+      // `?`: a value the capture does not hold
+      needV2(ctx, { start: from, end: t.end }, 'an unknown argument "?"');
+      unknownArgs |= 1 << slot;
+      argHi[slot] = 0;
+      argLo[slot] = 0;
+    } else {
+      num(ctx, t, from, `${name} ${argNames[slot]}`);
+      argHi[slot] = scratchHi;
+      argLo[slot] = scratchLo;
+    }
     seen[slot] = true;
     argCount++;
   }
@@ -457,10 +568,15 @@ function parseHcall(ctx: LineCtx, toks: Token[]): HcallRecord {
     const arrow = toks[i++];
     if (i >= toks.length) ctx.fail(arrow, `expected a return code after "->" (${RET_NAMES.slice(0, 4).join(', ')}, …)`);
     const rt = toks[i++];
-    const v = returnCodeValue(rt.text);
+    if (rt.text === '?') {
+      needV2(ctx, rt, 'an unknown result "-> ?"');
+      if (i < toks.length) ctx.fail(toks[i], 'an unknown result "-> ?" takes no recorded registers');
+      resultUnknown = true;
+    }
+    const v = resultUnknown ? 0 : returnCodeValue(rt.text);
     if (v === undefined || rt.text === 'H_TOO_HARD')
       ctx.fail(rt, `expected a return code name (${RET_NAMES.join(', ')}), found ${show(rt.text)}`);
-    recorded = v;
+    recorded = resultUnknown ? null : v;
     for (; i < toks.length; i++) {
       const t = toks[i];
       const key = t.eq >= 0 ? ctx.text.slice(t.start, t.eq) : '';
@@ -472,7 +588,22 @@ function parseHcall(ctx: LineCtx, toks: Token[]): HcallRecord {
       recordedRegs.push({ reg: reg + 4, hi: scratchHi, lo: scratchLo });
     }
   }
-  return { kind: 'hcall', line: ctx.line, time, vcpu, name, number, argHi, argLo, argCount, recorded, recordedRegs };
+  const rec: HcallRecord = {
+    kind: 'hcall',
+    line: ctx.line,
+    time,
+    vcpu,
+    name,
+    number,
+    argHi,
+    argLo,
+    argCount,
+    recorded,
+    recordedRegs,
+  };
+  if (unknownArgs) rec.unknownArgs = unknownArgs;
+  if (resultUnknown) rec.resultUnknown = true;
+  return rec;
 }
 
 // ---- the fast path for hcall lines ----------------------------------------------------------------

@@ -2,17 +2,18 @@
  * Applying records to the machine in order, comparing with the recorded results, and the spec's
  * JSON output. Used by the CLI directly and by the seekable engine (engine.ts) underneath.
  */
-import { hcallByNum, returnCodeName } from './bits';
-import { executeHcall, HcallResult } from './handlers';
-import { Machine } from './machine';
-import { HcallRecord, TraceRecord } from './records';
+import { BULK, H_PARAMETER, hcallByNum, returnCodeName } from './bits';
+import { Explainer } from './explain';
+import { executeHcall, HcallResult, reusableResult } from './handlers';
+import { hexn, Machine } from './machine';
+import { HcallRecord, HpteRecord, TraceError, TraceRecord } from './records';
 import { hexOf } from './u64';
 
 /** Applies one record; returns the hcall's result, or null for configuration/host records. */
 export function applyRecord(m: Machine, rec: TraceRecord, explain = false): HcallResult | null {
   switch (rec.kind) {
     case 'hcall':
-      return executeHcall(m, rec, explain);
+      return rec.unknownArgs ? executeWithUnknownArgs(m, rec, explain) : executeHcall(m, rec, explain);
     case 'cpu':
       m.applyCpu(rec);
       return null;
@@ -31,13 +32,80 @@ export function applyRecord(m: Machine, rec: TraceRecord, explain = false): Hcal
     case 'memslot':
       m.applyMemslot(rec);
       return null;
+    case 'hpte':
+      loadHpte(m, rec);
+      return null;
     case 'header':
+    case 'coverage':
       return null;
   }
 }
 
+/** Format 2 `hpte`: writes one HPT entry (v, r and the reverse map's guest r) as starting state. */
+export function loadHpte(m: Machine, rec: HpteRecord): void {
+  const fail = (msg: string): never => {
+    throw new TraceError(m.file, rec.line, rec.col, rec.endCol, msg);
+  };
+  if (rec.index >= m.hptEntries)
+    fail(`hpte index ${hexn(rec.index)} is beyond the ${hexn(m.hptEntries)} HPTEs of hpt order ${m.hptOrder}`);
+  if (m.hptWord(rec.index, 1) & 1) fail(`HPT entry ${hexn(rec.index)} is already loaded by an earlier hpte record`);
+  m.hptSet(rec.index, 0, 6, rec.vHi, rec.vLo, rec.rHi, rec.rLo, rec.gHi, rec.gLo);
+}
+
+/**
+ * Whether an hcall's emulated result is unknown: it needed an argument the capture does not hold
+ * (`?`). Such a result is neither a divergence nor a return code.
+ */
+export function resultUnknown(rec: HcallRecord, res: HcallResult): boolean {
+  return res.ret === null && (rec.unknownArgs ?? 0) !== 0 && hcallByNum(rec.number)?.emulated === true;
+}
+
+/**
+ * An hcall with `?` arguments. H_BULK_REMOVE runs its pairs in order up to the first pair with an
+ * unknown word: if it ends before that (end marker or parameter error) the result is exact, else
+ * the HPT holds what the known pairs did and the result is unknown. Any other emulated hcall that
+ * needs an unknown argument is not run at all (no state change, result unknown).
+ */
+function executeWithUnknownArgs(m: Machine, rec: HcallRecord, explain: boolean): HcallResult {
+  const def = hcallByNum(rec.number);
+  if (!def || !def.emulated) return executeHcall(m, rec, explain);
+  const unknown = rec.unknownArgs ?? 0;
+  if (def.name === 'H_BULK_REMOVE') {
+    let pair = 0;
+    while (pair < 4 && (unknown & (3 << (pair * 2))) === 0) pair++;
+    const copy: HcallRecord = { ...rec, argHi: rec.argHi.slice(), argLo: rec.argLo.slice() };
+    let endsBefore = false;
+    for (let p = 0; p < pair; p++) if (rec.argHi[p * 2] >>> 30 === BULK.TYPE_END) endsBefore = true;
+    if (pair < 4) {
+      copy.argHi[pair * 2] = (BULK.TYPE_END << 30) >>> 0; // an end marker where the capture stops
+      copy.argLo[pair * 2] = 0;
+    }
+    const res = executeHcall(m, copy, explain);
+    // registers from the first unknown pair on hold the guest's unknown words
+    if (res.outCount > pair * 2) res.outCount = pair * 2;
+    if (endsBefore || res.ret === H_PARAMETER) return res;
+    res.ret = null;
+    const cs = res.checks?.checks;
+    if (cs && cs.length) {
+      const last = cs[cs.length - 1];
+      cs[cs.length - 1] = {
+        ...last,
+        ok: true,
+        detail: `pair ${pair}: not in the capture (w${pair * 2}, w${pair * 2 + 1} unknown): pairs ${pair}..3 and the result are unknown`,
+      };
+    }
+    return res;
+  }
+  if ((unknown & ((1 << def.args.length) - 1)) === 0) return executeHcall(m, rec, explain);
+  const res = reusableResult();
+  res.ret = null;
+  res.checks = explain ? new Explainer() : null;
+  return res;
+}
+
 /** A recorded result differs from the emulation: the code, or any recorded register. */
 export function diverged(rec: HcallRecord, res: HcallResult): boolean {
+  // (an unknown recording has recorded === null; an unknown emulated result has ret === null)
   if (rec.recorded === null || res.ret === null) return false;
   if (rec.recorded !== res.ret) return true;
   for (const r of rec.recordedRegs) {
@@ -63,6 +131,12 @@ export function divergenceDetails(rec: HcallRecord, res: HcallResult): string[] 
   return out;
 }
 
+/** The emulated result in words: a return code name, "unknown" (format 2 `?`) or "not emulated". */
+export function resultText(rec: HcallRecord, res: HcallResult): string {
+  if (res.ret !== null) return returnCodeName(res.ret);
+  return resultUnknown(rec, res) ? 'unknown' : 'not emulated';
+}
+
 export function hcallDisplayName(rec: HcallRecord): string {
   return rec.number >= 0 ? (hcallByNum(rec.number)?.name ?? rec.name) : rec.name;
 }
@@ -82,8 +156,9 @@ export function stepJson(rec: HcallRecord, res: HcallResult, div: boolean): stri
     for (let i = 0; i < res.outCount; i++)
       out += (i ? ',"r' : '"r') + (i + 4) + '":"' + hexOf(res.outHi[i], res.outLo[i]) + '"';
   }
-  const ret = res.ret === null ? 'null' : '"' + returnCodeName(res.ret) + '"';
-  const recorded = rec.recorded === null ? 'null' : '"' + returnCodeName(rec.recorded) + '"';
+  const ret = res.ret === null ? (resultUnknown(rec, res) ? '"unknown"' : 'null') : '"' + returnCodeName(res.ret) + '"';
+  const recorded =
+    rec.recorded === null ? (rec.resultUnknown ? '"unknown"' : 'null') : '"' + returnCodeName(rec.recorded) + '"';
   return `{"line":${rec.line},"hcall":${JSON.stringify(hcallDisplayName(rec))},"ret":${ret},"out":{${out}},"recorded":${recorded},"diverged":${div}}`;
 }
 

@@ -5,6 +5,7 @@
  */
 import { FIELDS_BY_WORD, GENERIC_ARGS, hcallByNum, R, WordKind } from '../core/bits';
 import { slotPhysEntry } from '../core/decode';
+import { RET_UNKNOWN } from '../core/bits';
 import { Engine, F, RET_NONE } from '../core/engine';
 import { HcallResult, hptePageSize } from '../core/handlers';
 import { HcallRecord } from '../core/records';
@@ -166,7 +167,7 @@ export function hcallResolver(e: Engine, i: number, executed: boolean, full: () 
         return BigInt(hptePageSize(r.argLo[2], r.argLo[3], m.arch206));
       }
       case 'ret':
-        return res(() => (e.ret(i) === RET_NONE ? NONE : BigInt(e.ret(i))));
+        return res(() => (e.ret(i) === RET_NONE || e.ret(i) === RET_UNKNOWN ? NONE : BigInt(e.ret(i))));
       case 'recorded': {
         const r = getRec();
         return r && r.recorded !== null ? BigInt(r.recorded) : NONE;

@@ -12,6 +12,7 @@ import {
   flagMask,
   resultName,
   RET_NONE,
+  RET_UNKNOWN,
   returnCodeName,
   V,
 } from '../core/bits';
@@ -106,7 +107,7 @@ function resultNodes(s: StopView, rec: HcallRecord): VNode[] {
   const out: VNode[] = [
     leaf('result', ret === RET_NONE ? `(${resultName(ret)}: passed over)` : resultName(ret), 'ret'),
   ];
-  if (ret === RET_NONE) return out;
+  if (ret === RET_NONE || ret === RET_UNKNOWN) return out;
   const res = s.full();
   const ctx = ctxOf(e.m);
   if (res && res.outCount) {

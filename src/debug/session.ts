@@ -41,6 +41,7 @@ import {
 } from '@vscode/debugadapter';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { resultName } from '../core/bits';
+import { launchCoverageNote } from '../core/coverage';
 import { KERNEL_VARIANTS, KernelVariant } from '../core/machine';
 import { dataIdOfExpression } from './breakpoints/data';
 import { parseBreakOn } from './breakpoints/exceptions';
@@ -212,6 +213,8 @@ export class HptraceDebugSession extends LoggingDebugSession {
       if (this.rt.running) throw new Error('the replay is running');
       logger.setup(args?.logging ? Logger.LogLevel.Verbose : Logger.LogLevel.Stop, false);
       this.open(args);
+      const cov = launchCoverageNote(this.rt.engine().file); // format 2: say at launch whether the trace is partial, and why
+      if (cov) this.sendEvent(new OutputEvent(cov.text + '\n', cov.partial ? 'important' : 'console'));
       this.sendResponse(response);
       // Breakpoints arrive between initialized and configurationDone; wait for them (bounded).
       await Promise.race([this.configDone, new Promise((r) => setTimeout(r, 2000))]);

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { registerDebugSetup } from './debugSetup';
+import { registerImport } from './importCommand';
 import { TraceDiagnostics } from './diagnostics';
 import { registerInlineValues } from './inlineValues';
 import { registerLanguageFeatures } from './languageFeatures';
@@ -33,6 +34,7 @@ export function activate(ctx: vscode.ExtensionContext): HptraceTestApi {
   registerInlineValues(ctx, store);
   registerCommands(ctx, store, output);
   registerOverview(ctx, store);
+  registerImport(ctx, output); // "Import Captured Trace…" and the coverage CodeLens (importCommand.ts)
 
   const slotViews: vscode.TreeView<unknown>[] = [];
   for (const [id, provider] of [

@@ -14,6 +14,7 @@ import {
   summarizeV,
   wimgString,
 } from '../core/decode';
+import { coverageMessage } from '../core/coverage';
 import { hexn, Machine, sizeName } from '../core/machine';
 import { and, hex, isZero, parseU64, U64 } from '../core/u64';
 import { backingOf, cacheBitsName, cacheFlagsOk } from './backing';
@@ -200,6 +201,9 @@ export interface HoverResult {
 
 /** The hover at a 0-based column of a 1-based line, or undefined where there is nothing to say. */
 export function hoverAt(model: TraceModel, lineNo: number, col: number, text: string): HoverResult | undefined {
+  const cov = model.byLine.get(lineNo); // format 2: the coverage record says what the capture holds
+  if (cov?.kind === 'coverage' && col < (text.indexOf('#') + 1 || text.length + 1))
+    return { markdown: coverageMessage(cov), start: 0, end: text.indexOf('#') < 0 ? text.length : text.indexOf('#') };
   const c = commentHexAt(text, col);
   if (c) {
     // A value quoted in a comment: slot_phys when the comment says so, else all three readings.
@@ -220,6 +224,10 @@ export function hoverAt(model: TraceModel, lineNo: number, col: number, text: st
   const l = hcallLayout(text);
   if (!l) return undefined;
   const t = valueAt(l, col);
+  if (t && col >= t.valueStart && text.slice(t.valueStart, t.end) === '?') {
+    const unknown = `**${t.name}**: unknown — not in the capture this trace was imported from (format 2 \`?\`)`;
+    return { markdown: unknown, start: t.valueStart, end: t.end };
+  }
   if (t && col >= t.valueStart) {
     const md = valueMarkdown(model, lineNo, l, t);
     if (!md) return undefined;
@@ -228,9 +236,12 @@ export function hoverAt(model: TraceModel, lineNo: number, col: number, text: st
   }
   if (l.ret && col >= l.ret.start && col <= l.ret.end) {
     const rc = RETURN_CODES.find((c) => c.name === l.ret!.text);
-    const doc = rc
-      ? `**${rc.name}** (${rc.value}): ${rc.doc} — the recorded result`
-      : `**${l.ret.text}**: not a return code`;
+    const doc =
+      l.ret.text === '?'
+        ? '**?**: the recorded result is unknown (the capture saw the call, not what the guest got)'
+        : rc
+          ? `**${rc.name}** (${rc.value}): ${rc.doc} — the recorded result`
+          : `**${l.ret.text}**: not a return code`;
     const extra = outcomeMarkdown(model, lineNo);
     return { markdown: extra ? `${doc}\n\n${extra}` : doc, start: l.ret.start, end: l.ret.end };
   }

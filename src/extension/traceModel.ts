@@ -10,7 +10,7 @@ import { HcallResult } from '../core/handlers';
 import { KernelVariant, Machine } from '../core/machine';
 import { parseAll } from '../core/parser';
 import { HcallRecord, TraceError, TraceRecord } from '../core/records';
-import { applyRecord, divergenceDetails, diverged, outObject } from '../core/replay';
+import { applyRecord, divergenceDetails, diverged, outObject, resultUnknown } from '../core/replay';
 
 export interface HcallOutcome {
   line: number;
@@ -115,7 +115,7 @@ function outcomeOf(rec: HcallRecord, res: HcallResult): HcallOutcome {
   else if (res.madeCacheable) detail = checks.find((x) => x.note)?.detail ?? 'made cacheable';
   return {
     line: rec.line,
-    ret: res.ret === null ? null : returnCodeName(res.ret),
+    ret: res.ret === null ? (resultUnknown(rec, res) ? 'unknown' : null) : returnCodeName(res.ret),
     detail,
     out: outObject(res),
     madeCacheable: res.madeCacheable,
