@@ -19,6 +19,7 @@ import { executeHcall, HcallResult } from './handlers';
 import { Journal } from './journal';
 import { Checkpoints } from './checkpoints';
 import { KernelVariant, Machine, MachineState } from './machine';
+import { LineReader } from './lines';
 import { newParserState, ParserState, parseLine } from './parser';
 import { HcallRecord, TraceError, TraceRecord } from './records';
 import { applyRecord, diverged, resultUnknown } from './replay';
@@ -76,51 +77,6 @@ function lowerBound(a: readonly number[], v: number): number {
   return lo;
 }
 
-/** Frontier reads are this big; small enough that the first stop on a huge trace is immediate. */
-const CHUNK = 1 << 20;
-
-/** Reads lines forward from the frontier, keeping exact byte offsets (the buffer is never decoded whole). */
-class LineReader {
-  private buf = Buffer.allocUnsafe(CHUNK);
-  private view: Buffer = this.buf.subarray(0, 0);
-  private bufStart = 0;
-  private cursor = 0;
-  lineNo = 0;
-  readonly size: number;
-
-  constructor(private readonly fd: number) {
-    this.size = fs.fstatSync(fd).size;
-  }
-
-  /** Byte offset of the next unread line. */
-  get offset(): number {
-    return this.bufStart + this.cursor;
-  }
-
-  next(): { text: string; offset: number; lineNo: number } | null {
-    for (;;) {
-      const e = this.view.indexOf(10, this.cursor);
-      const fileEnd = this.bufStart + this.view.length >= this.size;
-      if (e >= 0 || (fileEnd && this.cursor < this.view.length) || (this.cursor === 0 && this.view.length === CHUNK)) {
-        // A line longer than a whole chunk is handed over as it is: the parser refuses it by length.
-        const end = e >= 0 ? e : this.view.length;
-        const offset = this.bufStart + this.cursor;
-        let stop = end;
-        if (stop > this.cursor && this.view[stop - 1] === 13) stop--;
-        const text = this.view.toString('utf8', this.cursor, stop);
-        this.cursor = e >= 0 ? e + 1 : this.view.length;
-        return { text, offset, lineNo: ++this.lineNo };
-      }
-      if (fileEnd) return null;
-      this.bufStart += this.cursor;
-      const n = fs.readSync(this.fd, this.buf, 0, CHUNK, this.bufStart);
-      this.view = this.buf.subarray(0, n);
-      this.cursor = 0;
-      if (n === 0) return null;
-    }
-  }
-}
-
 export class Engine {
   readonly m: Machine;
   /** Number of records whose effects are in the machine (the state is "before record `applied`"). */
@@ -163,7 +119,7 @@ export class Engine {
   ) {
     this.m = new Machine(kernel, file);
     this.fd = fs.openSync(file, 'r');
-    this.reader = new LineReader(this.fd);
+    this.reader = new LineReader(this.fd, file);
     this.st = newParserState(file);
     this.checkpoints = new Checkpoints(
       opts.checkpointBudget ?? CHECKPOINT_BUDGET,
@@ -259,6 +215,11 @@ export class Engine {
         this.settle();
         if (!this.st.sawHeader)
           this.error = new TraceError(this.file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"');
+        return false;
+      }
+      if (l.error) {
+        this.complete = true;
+        this.error = l.error;
         return false;
       }
       let rec: TraceRecord | null;

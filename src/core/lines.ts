@@ -1,15 +1,231 @@
 /**
- * Streaming line reader over a file: fixed-size reads, no whole-file string (a 1 GB trace does not
- * fit in one V8 string). Calls back with each line, its 1-based number and its byte offset.
+ * The one line reader of the project: every file the CLI, the debugger's engine and the adapter read
+ * line by line goes through ByteLines. Fixed-size positional reads, no whole-file string (a 1 GB trace
+ * does not fit in one V8 string), and bounded memory for any input: a line that is certainly longer
+ * than MAX_LINE_LENGTH is not buffered but counted while it streams past (a 600 MB line costs one read
+ * buffer, not 1.4 GB), and reported with the same message the parser gives for a line it sees whole
+ * (lineTooLong): "line is N characters long (limit 65536)".
  */
 import * as fs from 'fs';
-import { StringDecoder } from 'string_decoder';
-import { newParserState, parseHcallBytes, parseLineGeneric, reusableHcallRecord } from './parser';
+import { lineTooLong, MAX_LINE_LENGTH, newParserState, parseHcallBytes, parseLineGeneric } from './parser';
+import { reusableHcallRecord } from './parser';
 import { TraceError } from './records';
 
 export const READ_CHUNK = 1024 * 1024;
 
-/** Byte offsets cost a byteLength per line, so they are computed only when asked for (else -1). */
+/**
+ * A line of more bytes than this (without its line break) has more than MAX_LINE_LENGTH characters
+ * whatever its bytes are: UTF-8 needs at most 3 bytes per UTF-16 code unit. Shorter lines are handed
+ * over whole and the parser measures them as text.
+ */
+export const MAX_LINE_BYTES = 3 * MAX_LINE_LENGTH;
+
+/** An over-long line is counted up to this many bytes; past that it is reported as "longer than". */
+export const LONG_LINE_SCAN_LIMIT = 1 << 30;
+
+/**
+ * Counts the UTF-16 code units that decoding a byte stream as UTF-8 yields, exactly as Buffer's
+ * toString('utf8') and TextDecoder do (the WHATWG decoder: one U+FFFD per maximal bad subpart), fed in
+ * pieces with no buffering. So the length reported for a streamed line is the text.length the editor
+ * (which holds the decoded text) would see.
+ */
+export class Utf16Counter {
+  count = 0;
+  private needed = 0;
+  private seen = 0;
+  private lower = 0x80;
+  private upper = 0xbf;
+
+  feed(buf: Uint8Array, from: number, to: number): void {
+    let count = this.count;
+    for (let i = from; i < to; i++) {
+      const b = buf[i];
+      if (this.needed === 0) {
+        if (b < 0x80) count++;
+        else if (b >= 0xc2 && b <= 0xdf) this.needed = 1;
+        else if (b >= 0xe0 && b <= 0xef) {
+          if (b === 0xe0) this.lower = 0xa0;
+          else if (b === 0xed) this.upper = 0x9f;
+          this.needed = 2;
+        } else if (b >= 0xf0 && b <= 0xf4) {
+          if (b === 0xf0) this.lower = 0x90;
+          else if (b === 0xf4) this.upper = 0x8f;
+          this.needed = 3;
+        } else count++; // a byte that cannot start a sequence: U+FFFD
+        continue;
+      }
+      if (b < this.lower || b > this.upper) {
+        // The sequence so far is one U+FFFD; this byte starts afresh.
+        this.needed = this.seen = 0;
+        this.lower = 0x80;
+        this.upper = 0xbf;
+        count++;
+        i--;
+        continue;
+      }
+      this.lower = 0x80;
+      this.upper = 0xbf;
+      if (++this.seen === this.needed) {
+        count += this.needed === 3 ? 2 : 1; // 4-byte sequences are surrogate pairs
+        this.needed = this.seen = 0;
+      }
+    }
+    this.count = count;
+  }
+
+  /** The count at the end of the stream (an unfinished sequence is one U+FFFD). */
+  finish(): number {
+    if (this.needed !== 0) {
+      this.count++;
+      this.needed = this.seen = 0;
+      this.lower = 0x80;
+      this.upper = 0xbf;
+    }
+    return this.count;
+  }
+}
+
+export interface ByteLinesOptions {
+  /** Bytes asked of each read (tests use tiny ones); the buffer is never smaller than a longest line. */
+  chunk?: number;
+  /** Byte offset and line number to start at (a line start). */
+  startOffset?: number;
+  startLine?: number;
+}
+
+/** What ByteLines.next() found. */
+export const enum LineKind {
+  End = 0,
+  Line = 1,
+  /** A line too long to parse: `tooLong` holds its length, `atLeast` says it is a lower bound. */
+  TooLong = 2,
+}
+
+/**
+ * Pull reader over an open file descriptor. After next() returns LineKind.Line, buf[start, end) is the
+ * line without its LF or CRLF, lineNo its 1-based number and offset the byte offset of its start; buf
+ * is reused by the next call. Memory: one buffer of max(chunk, 2 * MAX_LINE_BYTES) bytes, whatever the
+ * input.
+ */
+export class ByteLines {
+  buf: Buffer;
+  start = 0;
+  end = 0;
+  lineNo: number;
+  offset = 0;
+  tooLong = 0;
+  atLeast = false;
+  /** File size when opened (for progress). */
+  readonly size: number;
+  private view: Buffer;
+  private have = 0;
+  private scan = 0;
+  private bufStart: number;
+  private eof = false;
+  private readonly chunk: number;
+
+  constructor(
+    private readonly fd: number,
+    opts: ByteLinesOptions = {},
+  ) {
+    this.chunk = Math.max(1, opts.chunk ?? READ_CHUNK);
+    this.buf = Buffer.allocUnsafe(Math.max(this.chunk, 2 * MAX_LINE_BYTES + 4));
+    this.view = this.buf.subarray(0, 0);
+    this.bufStart = opts.startOffset ?? 0;
+    this.lineNo = (opts.startLine ?? 1) - 1;
+    this.size = fs.fstatSync(fd).size;
+  }
+
+  /** Byte offset of the next unread line. */
+  get nextOffset(): number {
+    return this.bufStart + this.scan;
+  }
+
+  private read(): void {
+    if (this.scan > 0) {
+      if (this.have > this.scan) this.buf.copy(this.buf, 0, this.scan, this.have);
+      this.bufStart += this.scan;
+      this.have -= this.scan;
+      this.scan = 0;
+    }
+    const want = Math.min(this.chunk, this.buf.length - this.have);
+    const n = fs.readSync(this.fd, this.buf, this.have, want, this.bufStart + this.have);
+    if (n === 0) this.eof = true;
+    this.have += n;
+    this.view = this.have === this.buf.length ? this.buf : this.buf.subarray(0, this.have);
+  }
+
+  next(): LineKind {
+    for (;;) {
+      const s = this.scan;
+      const e = this.have > s ? this.view.indexOf(10, s) : -1;
+      if (e >= 0 || (this.eof && s < this.have)) {
+        const stop = e >= 0 ? e : this.have;
+        this.start = s;
+        this.end = stop > s && this.buf[stop - 1] === 13 ? stop - 1 : stop;
+        this.offset = this.bufStart + s;
+        this.lineNo++;
+        this.scan = e >= 0 ? e + 1 : this.have;
+        return LineKind.Line;
+      }
+      if (this.eof) return LineKind.End;
+      if (this.have - s > MAX_LINE_BYTES + 1) return this.skipLongLine();
+      this.read();
+    }
+  }
+
+  /** Counts the rest of a line that cannot be valid without keeping it; leaves the reader after it. */
+  private skipLongLine(): LineKind {
+    const counter = new Utf16Counter();
+    this.offset = this.bufStart + this.scan;
+    this.lineNo++;
+    let scanned = 0;
+    let lastCr = false;
+    for (;;) {
+      const s = this.scan;
+      const e = this.view.indexOf(10, s);
+      const stop = e >= 0 ? e : this.have;
+      if (stop > s) {
+        counter.feed(this.buf, s, stop);
+        lastCr = this.buf[stop - 1] === 13;
+        scanned += stop - s;
+      }
+      this.scan = e >= 0 ? e + 1 : this.have;
+      if (e >= 0 || this.eof) break;
+      if (scanned >= LONG_LINE_SCAN_LIMIT) {
+        // Give up on this input: the rest is not read (the caller stops at this error anyway).
+        this.tooLong = counter.finish();
+        this.atLeast = true;
+        this.eof = true;
+        this.scan = this.have = 0;
+        return LineKind.TooLong;
+      }
+      this.read();
+    }
+    this.tooLong = counter.finish() - (lastCr ? 1 : 0);
+    this.atLeast = false;
+    return LineKind.TooLong;
+  }
+
+  /** The error for the line next() just reported as TooLong. */
+  tooLongError(file: string): TraceError {
+    return lineTooLong(file, this.lineNo, this.tooLong, this.atLeast);
+  }
+}
+
+function withFile<T>(file: string, f: (fd: number) => T): T {
+  const fd = fs.openSync(file, 'r');
+  try {
+    return f(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Each line as text, with its 1-based number and (when asked, else -1) its byte offset. Stops when cb
+ * returns false. Throws the positioned TraceError of an over-long line when it reaches one.
+ */
 export function forEachLine(
   file: string,
   cb: (line: string, lineNo: number, offset: number) => boolean | void,
@@ -17,90 +233,36 @@ export function forEachLine(
   startOffset = 0,
   startLine = 1,
 ): void {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(READ_CHUNK);
-    const dec = new StringDecoder('utf8');
-    let carry = '';
-    let carryOffset = startOffset;
-    let pos = startOffset;
-    let lineNo = startLine;
+  withFile(file, (fd) => {
+    const r = new ByteLines(fd, { startOffset, startLine });
     for (;;) {
-      const n = fs.readSync(fd, buf, 0, READ_CHUNK, pos);
-      const chunk = n > 0 ? dec.write(buf.subarray(0, n)) : dec.end();
-      pos += n;
-      const text = carry + chunk;
-      let start = 0;
-      let lineOffset = carryOffset;
-      for (;;) {
-        const e = text.indexOf('\n', start);
-        if (e < 0) break;
-        const line = text.charCodeAt(e - 1) === 13 ? text.slice(start, e - 1) : text.slice(start, e);
-        if (cb(line, lineNo, withOffsets ? lineOffset : -1) === false) return;
-        lineNo++;
-        if (withOffsets) lineOffset += Buffer.byteLength(text.slice(start, e + 1), 'utf8');
-        start = e + 1;
-      }
-      carry = text.slice(start);
-      carryOffset = lineOffset;
-      if (n === 0) {
-        if (carry.length)
-          cb(
-            carry.charCodeAt(carry.length - 1) === 13 ? carry.slice(0, -1) : carry,
-            lineNo,
-            withOffsets ? carryOffset : -1,
-          );
-        return;
-      }
+      const k = r.next();
+      if (k === LineKind.End) return;
+      if (k === LineKind.TooLong) throw r.tooLongError(file);
+      if (cb(r.buf.toString('utf8', r.start, r.end), r.lineNo, withOffsets ? r.offset : -1) === false) return;
     }
-  } finally {
-    fs.closeSync(fd);
-  }
+  });
 }
 
 /**
  * The same lines as forEachLine, as bytes: cb(buf, start, end, lineNo) with buf[start, end) the line
  * without its LF or CRLF. No string per line (the caller decodes only the lines it must, as UTF-8);
- * buf is reused, so the callback must not keep it. A line longer than the read buffer grows it.
+ * buf is reused, so the callback must not keep it. Throws the TraceError of an over-long line.
  */
 export function forEachLineBytes(
   file: string,
   cb: (buf: Buffer, start: number, end: number, lineNo: number) => boolean | void,
   chunkSize = READ_CHUNK,
 ): void {
-  const fd = fs.openSync(file, 'r');
-  try {
-    let buf = Buffer.allocUnsafe(chunkSize);
-    let have = 0;
-    let lineNo = 1;
+  withFile(file, (fd) => {
+    const r = new ByteLines(fd, { chunk: chunkSize });
     for (;;) {
-      if (have === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, have);
-        buf = bigger;
-      }
-      const n = fs.readSync(fd, buf, have, buf.length - have, null);
-      const total = have + n;
-      const view = n === buf.length - have ? buf : buf.subarray(0, total);
-      let s = 0;
-      for (;;) {
-        const e = view.indexOf(10, s);
-        if (e < 0) break;
-        const stop = e > s && buf[e - 1] === 13 ? e - 1 : e;
-        if (cb(buf, s, stop, lineNo) === false) return;
-        lineNo++;
-        s = e + 1;
-      }
-      if (n === 0) {
-        if (s < total) cb(buf, s, buf[total - 1] === 13 ? total - 1 : total, lineNo);
-        return;
-      }
-      have = total - s;
-      if (s > 0 && have > 0) buf.copy(buf, 0, s, total);
+      const k = r.next();
+      if (k === LineKind.End) return;
+      if (k === LineKind.TooLong) throw r.tooLongError(file);
+      if (cb(r.buf, r.start, r.end, r.lineNo) === false) return;
     }
-  } finally {
-    fs.closeSync(fd);
-  }
+  });
 }
 
 /**
@@ -112,16 +274,74 @@ export function firstSyntaxError(file: string): TraceError | null {
   const st = newParserState(file);
   const rec = reusableHcallRecord();
   let error: TraceError | null = null;
-  forEachLineBytes(file, (buf, start, end, lineNo) => {
-    if (parseHcallBytes(st, lineNo, buf, start, end, rec) >= 0) return;
-    try {
-      parseLineGeneric(st, lineNo, buf.toString('utf8', start, end));
-    } catch (e) {
-      if (!(e instanceof TraceError)) throw e;
-      error = e;
-      return false;
-    }
-  });
+  try {
+    forEachLineBytes(file, (buf, start, end, lineNo) => {
+      if (parseHcallBytes(st, lineNo, buf, start, end, rec) >= 0) return;
+      try {
+        parseLineGeneric(st, lineNo, buf.toString('utf8', start, end));
+      } catch (e) {
+        if (!(e instanceof TraceError)) throw e;
+        error = e;
+        return false;
+      }
+    });
+  } catch (e) {
+    if (!(e instanceof TraceError)) throw e;
+    error = e;
+  }
   if (!error && !st.sawHeader) error = new TraceError(file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"');
   return error;
+}
+
+/**
+ * Why a path cannot be read as a trace, or null: only regular files are read (a device such as
+ * /dev/zero, a FIFO or a directory never ends or never was a trace).
+ */
+export function notReadableTrace(file: string): string | null {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file' : `cannot read (${code ?? 'error'})`;
+  }
+  if (st.isDirectory()) return 'is a directory';
+  if (!st.isFile()) return 'not a regular file';
+  return null;
+}
+
+/**
+ * ByteLines with each line decoded, for the debugger's engine: next() gives the text of the next line
+ * with its byte offset and number, or null at the end. An over-long line comes back with its
+ * positioned `error` instead of text (then the input is over for a strict reader).
+ */
+export class LineReader {
+  private readonly r: ByteLines;
+
+  constructor(
+    fd: number,
+    private readonly file = '',
+  ) {
+    this.r = new ByteLines(fd);
+  }
+
+  get size(): number {
+    return this.r.size;
+  }
+  get lineNo(): number {
+    return this.r.lineNo;
+  }
+  /** Byte offset of the next unread line. */
+  get offset(): number {
+    return this.r.nextOffset;
+  }
+
+  next(): { text: string; offset: number; lineNo: number; error?: TraceError } | null {
+    const r = this.r;
+    const k = r.next();
+    if (k === LineKind.End) return null;
+    if (k === LineKind.TooLong)
+      return { text: '', offset: r.offset, lineNo: r.lineNo, error: r.tooLongError(this.file) };
+    return { text: r.buf.toString('utf8', r.start, r.end), offset: r.offset, lineNo: r.lineNo };
+  }
 }

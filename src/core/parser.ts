@@ -17,9 +17,27 @@ import {
 import { COVERAGE_REASONS, HcallRecord, TraceError, TraceRecord } from './records';
 import { parseNumberAt, scratchHi, scratchLo } from './u64';
 
-/** Longer lines are refused before any work is done on them. */
+/** Longer lines (in UTF-16 code units, as text.length counts) are refused before any work is done on them. */
 export const MAX_LINE_LENGTH = 65536;
 const TWO32 = 4294967296;
+const TWO64 = TWO32 * TWO32;
+
+/**
+ * The one error for a line over MAX_LINE_LENGTH, whoever measured it: the parser on a line's text, or
+ * the line reader (lines.ts) while streaming a line it will not buffer. atLeast: the reader stopped
+ * counting, n is a lower bound.
+ */
+export function lineTooLong(file: string, lineNo: number, n: number, atLeast = false): TraceError {
+  return new TraceError(
+    file,
+    lineNo,
+    MAX_LINE_LENGTH + 1,
+    MAX_LINE_LENGTH + 2,
+    atLeast
+      ? `line is longer than ${n} characters (limit ${MAX_LINE_LENGTH})`
+      : `line is ${n} characters long (limit ${MAX_LINE_LENGTH})`,
+  );
+}
 
 export interface ParserState {
   file: string;
@@ -114,25 +132,43 @@ function smallNum(ctx: LineCtx, tok: Token, from: number, what: string, max = Nu
   return v;
 }
 
-/** A size: a number with an optional K, M or G suffix (powers of 1024). */
+/**
+ * An address or byte size: any 64-bit value (the format's numbers are 64-bit), as a JS number. Values
+ * below 2^53 are exact anyway; above, a double is exact for every multiple of 4K (at most 52
+ * significant bits), and the machine refuses any address or size that is not a multiple of the host
+ * page (4K or 64K). So a value a double cannot hold exactly is refused here, with that reason, and
+ * every accepted value is exact: no u64 arithmetic is needed downstream.
+ */
+function addrNum(ctx: LineCtx, tok: Token, from: number, what: string): number {
+  num(ctx, tok, from, what);
+  const k = 11 - Math.clz32(scratchHi); // low bits of lo that a double cannot keep (when > 0)
+  if (k > 0 && (scratchLo & ((1 << k) - 1)) !== 0)
+    ctx.fail(
+      { start: from, end: tok.end },
+      `${what}: ${show(ctx.text.slice(from, tok.end))} is not aligned to a host page (4K or 64K)`,
+    );
+  return scratchHi * TWO32 + scratchLo;
+}
+
+/** A size: a number with an optional K, M or G suffix (powers of 1024), below 2^64. */
 function size(ctx: LineCtx, tok: Token, from: number, what: string): number {
   const last = ctx.text.charCodeAt(tok.end - 1);
   let mult = 1;
   if (last === 75) mult = 1024;
   else if (last === 77) mult = 1024 * 1024;
   else if (last === 71) mult = 1024 * 1024 * 1024;
-  if (mult === 1) return smallNum(ctx, tok, from, what);
+  if (mult === 1) return addrNum(ctx, tok, from, what);
   const sub: Token = { start: tok.start, end: tok.end - 1, eq: tok.eq, text: tok.text };
-  const v = smallNum(ctx, sub, from, what) * mult;
-  if (!Number.isSafeInteger(v)) ctx.fail({ start: from, end: tok.end }, `${what}: size out of range`);
+  const v = addrNum(ctx, sub, from, what) * mult; // times a power of two: exact
+  if (v >= TWO64) ctx.fail({ start: from, end: tok.end }, `${what}: size out of range (at most 64 bits)`);
   return v;
 }
 
 function range(ctx: LineCtx, tok: Token): { start: number; end: number } {
   const dash = ctx.text.indexOf('-', tok.start);
   if (dash < 0 || dash >= tok.end) ctx.fail(tok, `expected an address range START-END, found ${show(tok.text)}`);
-  const a = smallNum(ctx, { ...tok, end: dash }, tok.start, 'range start');
-  const b = smallNum(ctx, tok, dash + 1, 'range end');
+  const a = addrNum(ctx, { ...tok, end: dash }, tok.start, 'range start');
+  const b = addrNum(ctx, tok, dash + 1, 'range end');
   if (b <= a) ctx.fail(tok, `empty range: the end must be above the start`);
   return { start: a, end: b };
 }
@@ -148,6 +184,7 @@ function fields(
   const map = new Map<string, Token>();
   for (let i = from; i < toks.length; i++) {
     const t = toks[i];
+    if (allowed.length === 0) ctx.fail(t, `${rec}: takes no fields, found ${show(t.text)}`);
     if (t.eq < 0) ctx.fail(t, `${rec}: expected key=value (one of ${allowed.join(', ')}), found ${show(t.text)}`);
     const key = t.text.slice(0, t.eq - t.start);
     if (!allowed.includes(key))
@@ -182,15 +219,7 @@ export function parseLine(st: ParserState, lineNo: number, text: string): TraceR
 
 /** parseLine without the fast path for hcall lines: token by token, every record kind and error. */
 export function parseLineGeneric(st: ParserState, lineNo: number, text: string): TraceRecord | null {
-  if (text.length > MAX_LINE_LENGTH) {
-    throw new TraceError(
-      st.file,
-      lineNo,
-      MAX_LINE_LENGTH + 1,
-      MAX_LINE_LENGTH + 2,
-      `line is ${text.length} characters long; at most ${MAX_LINE_LENGTH} are allowed`,
-    );
-  }
+  if (text.length > MAX_LINE_LENGTH) throw lineTooLong(st.file, lineNo, text.length);
   const toks = lexLine(text);
   if (toks.length === 0) return null;
   const ctx: LineCtx = new LineCtx(st, lineNo, text);
@@ -338,7 +367,7 @@ export function parseLineGeneric(st: ParserState, lineNo: number, text: string):
       const hva = g('hva');
       if (!hva)
         ctx.fail({ start: toks[toks.length - 1].end, end: toks[toks.length - 1].end + 1 }, 'memslot: missing hva=');
-      const rec = { ...base, delete: false, hva: smallNum(ctx, hva, hva.eq + 1, 'hva') };
+      const rec = { ...base, delete: false, hva: addrNum(ctx, hva, hva.eq + 1, 'hva') };
       const fl = g('flags');
       if (fl) rec.flags = smallNum(ctx, fl, fl.eq + 1, 'flags', 0xffffffff);
       const byFrames = g('gfn') || g('npages');
@@ -355,7 +384,7 @@ export function parseLineGeneric(st: ParserState, lineNo: number, text: string):
         const gp = g('gpa');
         const sz = g('size');
         if (!gp || !sz) ctx.fail(byBytes, 'memslot: gpa= and size= go together');
-        rec.gpa = smallNum(ctx, gp, gp.eq + 1, 'gpa');
+        rec.gpa = addrNum(ctx, gp, gp.eq + 1, 'gpa');
         rec.size = size(ctx, sz, sz.eq + 1, 'size');
         if (rec.size < 1) ctx.fail({ start: sz.eq + 1, end: sz.end }, 'size: must be at least one host page');
       } else {
