@@ -38,13 +38,22 @@ function writeBytes(fd: number, b: Uint8Array): void {
   }
 }
 
+function internal(e: unknown): void {
+  process.stderr.write(`hptrace: internal error: ${(e as Error).message}\n`);
+  process.exitCode = 3;
+}
+
 try {
-  process.exitCode = main(process.argv.slice(2), {
+  const code = main(process.argv.slice(2), {
     out: (s) => write(1, s),
     err: (s) => write(2, s),
     outBytes: (b) => writeBytes(1, b),
   });
+  if (typeof code === 'number') process.exitCode = code;
+  else
+    code.then((c) => {
+      process.exitCode = c;
+    }, internal);
 } catch (e) {
-  process.stderr.write(`hptrace: internal error: ${(e as Error).message}\n`);
-  process.exitCode = 3;
+  internal(e);
 }

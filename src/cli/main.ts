@@ -1,15 +1,17 @@
 /**
- * `hptrace` command line: replay, diff and decode. Exit codes: 0 replayed (divergences included),
- * 1 malformed trace, 2 bad usage.
+ * `hptrace` command line: a table of commands (replay, diff, decode, and those other modules register),
+ * each parsing its own arguments with Node's util.parseArgs and answering `--help`. Exit codes: 0 done
+ * (divergences included), 1 malformed or unreadable trace, 2 bad usage.
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { parseArgs, ParseArgsConfig } from 'util';
 import { returnCodeName, WordKind } from '../core/bits';
 import { decodeWord, DEFAULT_CONTEXT } from '../core/decode';
 import { decidingCheck } from '../core/explain';
 import { executeHcall, HcallResult, reusableResult } from '../core/handlers';
 import { Journal } from '../core/journal';
-import { forEachLineBytes } from '../core/lines';
+import { forEachLineBytes, notReadableTrace } from '../core/lines';
 import { KernelVariant, KERNEL_VARIANTS, Machine } from '../core/machine';
 import { newParserState, parseHcallBytes, parseLine, reusableHcallRecord } from '../core/parser';
 import { HcallRecord, TraceError, TraceRecord } from '../core/records';
@@ -25,32 +27,12 @@ import {
 
 import { hex, parseU64 } from '../core/u64';
 import { formatArgs } from './format';
-import { checkHtabCommand, importCommand } from './importCmd';
+import { checkHtabCommand, importCommand, IMPORT_HELP } from './importCmd';
 import { ByteSink, writeFinal, writeStep } from './jsonOut';
-import { cmdCompare, cmdState } from './stateCmd';
+import { cmdCompare, cmdState, COMPARE_HELP, STATE_HELP } from './stateCmd';
 
 /** Summary key of the hcalls whose emulated result is unknown (format 2); no return code has it. */
 const UNKNOWN_KEY = 0x7ffffffe;
-
-const USAGE = `usage:
-  hptrace replay FILE [--json] [--kernel io|pre-io] [--quiet] [--check-htab DUMP]
-  hptrace import --hcalls FILE [--memslots FILE] [--maps FILE] [--smaps FILE] [--htab FILE] [--set KEY=VALUE ...] [-o OUT]
-  hptrace diff FILE
-  hptrace decode VALUE [--as v|r|slot_phys] [--page 4K|64K]
-  hptrace state FILE --at LINE [--json] [--kernel io|pre-io]
-  hptrace compare FILE --from LINE --to LINE [--json] [--kernel io|pre-io]
-  hptrace --version | --help
-
-replay   replays the trace through the emulated KVM handlers (kernel 'io' = with the seed commit
-         "KVM: PPC: Allow I/O mappings in memory slots", 'pre-io' = just before it). --json writes
-         the spec's JSON Lines; --quiet prints only the summary. --check-htab compares the final
-         HPT with an htab dump: exit 0 when they agree, 4 when they differ.
-diff     lists the hcalls whose result differs between the two kernel variants.
-import   turns real captures (ftrace, trace-cmd, perf script, QEMU trace, strace, maps, smaps,
-         htab) into a format-2 trace; \`hptrace import --help\` for details.
-decode   prints every field of an HPTE first (v) or second (r) doubleword or a slot_phys entry.`;
-
-class UsageError extends Error {}
 
 export interface Io {
   out: (s: string) => void;
@@ -59,36 +41,131 @@ export interface Io {
   outBytes?: (b: Uint8Array) => void;
 }
 
-interface Options {
-  positional: string[];
-  flags: Map<string, string | true>;
+/** A command's entry point: its arguments after the command name; returns the exit code. */
+export type CommandMain = (argv: string[], io: Io) => number | Promise<number>;
+
+/**
+ * A command of the table. help: the text of `hptrace NAME --help`; its first line is the usage line
+ * that `hptrace --help` lists.
+ */
+export interface Command {
+  name: string;
+  help: string;
+  run: CommandMain;
 }
 
-function parseArgs(argv: string[], valued: string[]): Options {
-  const positional: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      if (valued.includes(name)) {
-        const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-        if (v === undefined) throw new UsageError(`--${name} needs a value`);
-        flags.set(name, v);
-      } else if (eq > 0) throw new UsageError(`--${name} takes no value`);
-      else flags.set(name, true);
-    } else positional.push(a);
+/** Bad usage: exit 2 with the message and the command's usage line. Commands may throw it. */
+export class UsageError extends Error {}
+
+/** A trace that cannot be read at all (not a regular file): exit 1 with the message. */
+export class InputError extends Error {}
+
+const REPLAY_HELP = `hptrace replay FILE [--json] [--kernel io|pre-io] [--quiet] [--check-htab DUMP]
+
+Replays the trace through the emulated KVM handlers and prints a table (line, hcall, decoded
+arguments, result; for a failure the check that decided it; divergences from the recorded results
+marked !! DIVERGED) and a summary by return code.
+
+  --kernel io|pre-io  the kernel to emulate: io (default) = with the seed commit "KVM: PPC: Allow I/O
+                      mappings in memory slots", pre-io = just before it
+  --json              write the format's JSON Lines (one object per hcall, then the final state)
+  --quiet             print only the summary
+  --check-htab DUMP   compare the final HPT with a KVM debugfs htab dump instead of printing the
+                      replay: exit 0 when they agree, 4 when they differ
+  -h, --help          this text
+
+Exit status: 0 replayed (divergences included), 1 malformed trace (FILE:LINE:COL: message on
+standard error) or a FILE that is not a regular file, 2 bad usage, 4 (--check-htab) the HPT and the
+dump differ.`;
+
+const DIFF_HELP = `hptrace diff FILE
+
+Replays the trace with both kernels and lists the hcalls whose result differs between the kernel
+before the seed commit (pre-io) and after it (io), with the reason.
+
+  -h, --help          this text
+
+Exit status as for replay.`;
+
+const DECODE_HELP = `hptrace decode VALUE [--as v|r|slot_phys] [--page 4K|64K]
+
+Prints every field of a 64-bit VALUE (0x hex or decimal) read as an HPTE first doubleword (v), an
+HPTE second doubleword (r) or a slot_phys entry; all three without --as.
+
+  --as v|r|slot_phys  only this reading
+  --page 4K|64K       host page size for slot_phys (default 64K)
+  -h, --help          this text
+
+Exit status: 0, or 2 for bad usage (including a VALUE that is not a 64-bit number).`;
+
+/**
+ * The command table. Another module adds a command with one line here: its name, its help text and
+ * its entry point, e.g. `{ name: 'import', help: IMPORT_HELP, run: importMain },`.
+ */
+const COMMANDS: Command[] = [
+  { name: 'replay', help: REPLAY_HELP, run: cmdReplay },
+  { name: 'diff', help: DIFF_HELP, run: cmdDiff },
+  { name: 'decode', help: DECODE_HELP, run: cmdDecode },
+  { name: 'state', help: STATE_HELP, run: cmdState },
+  { name: 'compare', help: COMPARE_HELP, run: cmdCompare },
+  { name: 'import', help: IMPORT_HELP, run: importCommand },
+];
+
+/**
+ * A command's usage line: its help up to the first blank line, without a leading "usage:", on one
+ * line (a help may spread its usage over several lines).
+ */
+function usageLine(c: Command): string {
+  return c.help
+    .split(/\n\s*\n/, 1)[0]
+    .replace(/^usage:\s*/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+function usage(): string {
+  const lines = COMMANDS.map((c) => '  ' + usageLine(c));
+  const names = COMMANDS.map((c) => c.name).join(', ');
+  return `usage:
+${lines.join('\n')}
+  hptrace --version | --help
+
+Commands: ${names}. \`hptrace COMMAND --help\` describes a command and its options.
+Exit status: 0 done, 1 malformed or unreadable trace (FILE:LINE:COL: message), 2 bad usage.`;
+}
+
+type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * util.parseArgs in strict mode, with its errors turned into usage errors that name the option.
+ * Positionals are allowed (the command checks their number); `--` ends the options.
+ */
+export function parseCommandArgs<O extends OptionSpec>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const msg = (e as Error).message;
+    const opt = /'(-[^' ]*)/.exec(msg)?.[1] ?? '';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${opt}`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+      throw new UsageError(/argument missing/.test(msg) ? `${opt} needs a value` : `${opt} takes no value`);
+    if (code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError(msg);
+    throw e;
   }
-  return { positional, flags };
 }
 
-function only(o: Options, allowed: string[]): void {
-  for (const k of o.flags.keys()) if (!allowed.includes(k)) throw new UsageError(`unknown option --${k}`);
+/** `--help` or `-h` among the arguments (before a `--`). */
+function asksHelp(argv: string[]): boolean {
+  for (const a of argv) {
+    if (a === '--') return false;
+    if (a === '--help' || a === '-h') return true;
+  }
+  return false;
 }
 
-function kernelOf(o: Options): KernelVariant {
-  const k = o.flags.get('kernel') ?? 'io';
+function kernelOf(k: string | undefined): KernelVariant {
+  k ??= 'io';
   if (!KERNEL_VARIANTS.includes(k as KernelVariant))
     throw new UsageError(`--kernel must be one of ${KERNEL_VARIANTS.join(', ')}`);
   return k as KernelVariant;
@@ -127,28 +204,30 @@ export function replayFile(
   return m;
 }
 
-function checkFile(file: string | undefined): string {
+/** The trace FILE argument: a missing file is bad usage (2); anything but a regular file is refused (1). */
+export function checkFile(file: string | undefined): string {
   if (!file) throw new UsageError('missing FILE');
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch {
-    throw new UsageError(`cannot open ${file}: no such file`);
-  }
-  if (stat.isDirectory()) throw new UsageError(`${file} is a directory`);
+  const why = notReadableTrace(file);
+  if (why === 'no such file') throw new UsageError(`cannot open ${file}: no such file`);
+  if (why === 'is a directory') throw new UsageError(`${file} is a directory`);
+  if (why) throw new InputError(`${file}: ${why}`);
   return file;
 }
 
 function cmdReplay(argv: string[], io: Io): number {
-  const o = parseArgs(argv, ['kernel', 'check-htab']);
-  only(o, ['json', 'kernel', 'quiet', 'check-htab']);
-  if (o.positional.length !== 1) throw new UsageError('replay takes exactly one FILE');
-  const file = checkFile(o.positional[0]);
-  const kernel = kernelOf(o);
-  const dump = o.flags.get('check-htab');
+  const o = parseCommandArgs(argv, {
+    json: { type: 'boolean' },
+    kernel: { type: 'string' },
+    quiet: { type: 'boolean' },
+    'check-htab': { type: 'string' },
+  });
+  if (o.positionals.length !== 1) throw new UsageError('replay takes exactly one FILE');
+  const file = checkFile(o.positionals[0]);
+  const kernel = kernelOf(o.values.kernel);
+  const dump = o.values['check-htab'];
   if (typeof dump === 'string') return checkHtabCommand(file, dump, kernel, io); // src/import/checkHtab.ts
-  const json = o.flags.has('json');
-  const quiet = o.flags.has('quiet');
+  const json = o.values.json === true;
+  const quiet = o.values.quiet === true;
   // Results by return code (null: not emulated), in the order first seen: the summary lists equal
   // counts in that order. Keyed by the code, not its name: no name lookup per hcall.
   const counts = new Map<number | null, number>();
@@ -217,10 +296,9 @@ function textRow(rec: HcallRecord, res: HcallResult, div: boolean): string {
 }
 
 function cmdDiff(argv: string[], io: Io): number {
-  const o = parseArgs(argv, []);
-  only(o, []);
-  if (o.positional.length !== 1) throw new UsageError('diff takes exactly one FILE');
-  const file = checkFile(o.positional[0]);
+  const o = parseCommandArgs(argv, {});
+  if (o.positionals.length !== 1) throw new UsageError('diff takes exactly one FILE');
+  const file = checkFile(o.positionals[0]);
   const pre: { line: number; ret: string; out: string; why: string }[] = [];
   replayFile(file, 'pre-io', true, (rec, res) =>
     pre.push({
@@ -259,15 +337,14 @@ function cmdDiff(argv: string[], io: Io): number {
 }
 
 function cmdDecode(argv: string[], io: Io): number {
-  const o = parseArgs(argv, ['as', 'page']);
-  only(o, ['as', 'page']);
-  if (o.positional.length !== 1) throw new UsageError('decode takes exactly one VALUE');
-  const v = parseU64(o.positional[0]);
-  if (!v) throw new UsageError(`not a 64-bit number: ${o.positional[0]}`);
-  const as = (o.flags.get('as') ?? 'all') as string;
+  const o = parseCommandArgs(argv, { as: { type: 'string' }, page: { type: 'string' } });
+  if (o.positionals.length !== 1) throw new UsageError('decode takes exactly one VALUE');
+  const v = parseU64(o.positionals[0]);
+  if (!v) throw new UsageError(`not a 64-bit number: ${o.positionals[0]}`);
+  const as = o.values.as ?? 'all';
   const kinds: WordKind[] = as === 'all' ? ['v', 'r', 'slot_phys'] : [as as WordKind];
   if (!['all', 'v', 'r', 'slot_phys'].includes(as)) throw new UsageError('--as must be v, r or slot_phys');
-  const page = o.flags.get('page') ?? '64K';
+  const page = o.values.page ?? '64K';
   if (page !== '4K' && page !== '64K') throw new UsageError('--page must be 4K or 64K');
   const ctx = { ...DEFAULT_CONTEXT, pageSize: page === '4K' ? 4096 : 65536 };
   const lines: string[] = [];
@@ -288,43 +365,49 @@ function cmdDecode(argv: string[], io: Io): number {
   return 0;
 }
 
-export function main(argv: string[], io: Io): number {
+/**
+ * Runs a command line; returns the exit code (a promise only when the command is asynchronous).
+ * Errors other than usage, input and trace errors propagate (the bin reports them as internal, 3).
+ */
+export function main(argv: string[], io: Io): number | Promise<number> {
+  const [cmd, ...rest] = argv;
+  const c = COMMANDS.find((x) => x.name === cmd);
+  const fail = (e: unknown): number => {
+    if (e instanceof TraceError || e instanceof InputError) {
+      io.err(e.message + '\n');
+      return 1;
+    }
+    if (e instanceof UsageError) {
+      const use = c ? `usage: ${usageLine(c)}\n(hptrace ${c.name} --help for more)` : usage();
+      io.err(`hptrace${c ? ' ' + c.name : ''}: ${e.message}\n${use}\n`);
+      return 2;
+    }
+    throw e;
+  };
   try {
-    const [cmd, ...rest] = argv;
+    if (c) {
+      if (asksHelp(rest)) {
+        io.out(c.help + '\n');
+        return 0;
+      }
+      const r = c.run(rest, io);
+      return typeof r === 'number' ? r : r.catch(fail);
+    }
     switch (cmd) {
-      case 'replay':
-        return cmdReplay(rest, io);
-      case 'diff':
-        return cmdDiff(rest, io);
-      case 'decode':
-        return cmdDecode(rest, io);
-      case 'state':
-        return cmdState(rest, io);
-      case 'compare':
-        return cmdCompare(rest, io);
-      case 'import':
-        return importCommand(rest, io);
       case '--version':
         io.out(`hptrace ${readVersion()}\n`);
         return 0;
       case '--help':
       case '-h':
       case 'help':
-        io.out(USAGE + '\n');
+        if (rest.length && cmd === 'help') return main([rest[0], '--help'], io);
+        io.out(usage() + '\n');
         return 0;
       default:
         throw new UsageError(cmd ? `unknown command ${cmd}` : 'missing command');
     }
   } catch (e) {
-    if (e instanceof TraceError) {
-      io.err(e.message + '\n');
-      return 1;
-    }
-    if (e instanceof UsageError) {
-      io.err(`hptrace: ${e.message}\n${USAGE}\n`);
-      return 2;
-    }
-    throw e;
+    return fail(e);
   }
 }
 
