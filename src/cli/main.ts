@@ -5,13 +5,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs, ParseArgsConfig } from 'util';
 import { returnCodeName, WordKind } from '../core/bits';
 import { decodeWord, DEFAULT_CONTEXT } from '../core/decode';
 import { decidingCheck } from '../core/explain';
 import { executeHcall, HcallResult, reusableResult } from '../core/handlers';
 import { Journal } from '../core/journal';
-import { forEachLineBytes, notReadableTrace } from '../core/lines';
+import { forEachLineBytes } from '../core/lines';
 import { KernelVariant, KERNEL_VARIANTS, Machine } from '../core/machine';
 import { newParserState, parseHcallBytes, parseLine, reusableHcallRecord } from '../core/parser';
 import { HcallRecord, TraceError, TraceRecord } from '../core/records';
@@ -26,6 +25,7 @@ import {
 } from '../core/replay';
 
 import { hex, parseU64 } from '../core/u64';
+import { asksHelp, checkFile, Command, InputError, Io, parseCommandArgs, UsageError } from './args';
 import { formatArgs } from './format';
 import { checkHtabCommand, importCommand, IMPORT_HELP } from './importCmd';
 import { ByteSink, writeFinal, writeStep } from './jsonOut';
@@ -33,32 +33,6 @@ import { cmdCompare, cmdState, COMPARE_HELP, STATE_HELP } from './stateCmd';
 
 /** Summary key of the hcalls whose emulated result is unknown (format 2); no return code has it. */
 const UNKNOWN_KEY = 0x7ffffffe;
-
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  /** Raw bytes for standard output (the bulk of --json); without it they go to out() as text. */
-  outBytes?: (b: Uint8Array) => void;
-}
-
-/** A command's entry point: its arguments after the command name; returns the exit code. */
-export type CommandMain = (argv: string[], io: Io) => number | Promise<number>;
-
-/**
- * A command of the table. help: the text of `hptrace NAME --help`; its first line is the usage line
- * that `hptrace --help` lists.
- */
-export interface Command {
-  name: string;
-  help: string;
-  run: CommandMain;
-}
-
-/** Bad usage: exit 2 with the message and the command's usage line. Commands may throw it. */
-export class UsageError extends Error {}
-
-/** A trace that cannot be read at all (not a regular file): exit 1 with the message. */
-export class InputError extends Error {}
 
 const REPLAY_HELP = `hptrace replay FILE [--json] [--kernel io|pre-io] [--quiet] [--check-htab DUMP]
 
@@ -98,11 +72,14 @@ HPTE second doubleword (r) or a slot_phys entry; all three without --as.
 
 Exit status: 0, or 2 for bad usage (including a VALUE that is not a 64-bit number).`;
 
+export type { Command, CommandMain, Io } from './args';
+export { InputError, UsageError } from './args';
+
 /**
  * The command table. Another module adds a command with one line here: its name, its help text and
  * its entry point, e.g. `{ name: 'import', help: IMPORT_HELP, run: importMain },`.
  */
-const COMMANDS: Command[] = [
+export const COMMANDS: readonly Command[] = [
   { name: 'replay', help: REPLAY_HELP, run: cmdReplay },
   { name: 'diff', help: DIFF_HELP, run: cmdDiff },
   { name: 'decode', help: DECODE_HELP, run: cmdDecode },
@@ -132,36 +109,6 @@ ${lines.join('\n')}
 
 Commands: ${names}. \`hptrace COMMAND --help\` describes a command and its options.
 Exit status: 0 done, 1 malformed or unreadable trace (FILE:LINE:COL: message), 2 bad usage.`;
-}
-
-type OptionSpec = NonNullable<ParseArgsConfig['options']>;
-
-/**
- * util.parseArgs in strict mode, with its errors turned into usage errors that name the option.
- * Positionals are allowed (the command checks their number); `--` ends the options.
- */
-export function parseCommandArgs<O extends OptionSpec>(argv: string[], options: O) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const msg = (e as Error).message;
-    const opt = /'(-[^' ]*)/.exec(msg)?.[1] ?? '';
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${opt}`);
-    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
-      throw new UsageError(/argument missing/.test(msg) ? `${opt} needs a value` : `${opt} takes no value`);
-    if (code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError(msg);
-    throw e;
-  }
-}
-
-/** `--help` or `-h` among the arguments (before a `--`). */
-function asksHelp(argv: string[]): boolean {
-  for (const a of argv) {
-    if (a === '--') return false;
-    if (a === '--help' || a === '-h') return true;
-  }
-  return false;
 }
 
 function kernelOf(k: string | undefined): KernelVariant {
@@ -202,16 +149,6 @@ export function replayFile(
   });
   if (!st.sawHeader) throw new TraceError(file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"');
   return m;
-}
-
-/** The trace FILE argument: a missing file is bad usage (2); anything but a regular file is refused (1). */
-export function checkFile(file: string | undefined): string {
-  if (!file) throw new UsageError('missing FILE');
-  const why = notReadableTrace(file);
-  if (why === 'no such file') throw new UsageError(`cannot open ${file}: no such file`);
-  if (why === 'is a directory') throw new UsageError(`${file} is a directory`);
-  if (why) throw new InputError(`${file}: ${why}`);
-  return file;
 }
 
 function cmdReplay(argv: string[], io: Io): number {

@@ -123,3 +123,26 @@ test('memslot and vma addresses at or above 2^53 replay as the same machine as l
 });
 
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test('every command of the table has a help text whose first line is its usage, listed by hptrace --help', async () => {
+  const { COMMANDS, main } = await import('../../../src/cli/main');
+  const capture = async (args: string[]) => {
+    let out = '';
+    const code = await main(args, { out: (s) => void (out += s), err: (s) => void (out += s) });
+    return { code, out };
+  };
+  const top = await capture(['--help']);
+  assert.equal(top.code, 0);
+  assert.ok(COMMANDS.length >= 3);
+  for (const c of COMMANDS) {
+    const first = c.help.split('\n', 1)[0];
+    assert.ok(first.startsWith(`hptrace ${c.name}`), first);
+    assert.ok(top.out.includes(first), `hptrace --help lists ${c.name}`);
+    const h = await capture([c.name, '--help']);
+    assert.equal(h.code, 0);
+    assert.equal(h.out, c.help + '\n');
+    const bad = await capture([c.name, '--no-such-option']);
+    assert.equal(bad.code, 2, c.name);
+    assert.match(bad.out, /unknown option --no-such-option/, c.name);
+  }
+});

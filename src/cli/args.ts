@@ -1,0 +1,73 @@
+/**
+ * What every command of the CLI shares, in a module of its own so that command modules (importCmd.ts,
+ * stateCmd.ts …) import it without importing main.ts: the I/O interface, the two error classes main()
+ * turns into exit codes, util.parseArgs with usage errors, and the FILE check.
+ */
+import { parseArgs, ParseArgsConfig } from 'util';
+import { notReadableTrace } from '../core/lines';
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** Raw bytes for standard output (the bulk of --json); without it they go to out() as text. */
+  outBytes?: (b: Uint8Array) => void;
+}
+
+/** A command's entry point: its arguments after the command name; returns the exit code. */
+export type CommandMain = (argv: string[], io: Io) => number | Promise<number>;
+
+/**
+ * A command of the table. help: the text of `hptrace NAME --help`; its first line is the usage line
+ * that `hptrace --help` lists.
+ */
+export interface Command {
+  name: string;
+  help: string;
+  run: CommandMain;
+}
+
+/** Bad usage: exit 2 with the message and the command's usage line. Commands may throw it. */
+export class UsageError extends Error {}
+
+/** A trace that cannot be read at all (not a regular file): exit 1 with the message. */
+export class InputError extends Error {}
+
+type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * util.parseArgs in strict mode, with its errors turned into usage errors that name the option.
+ * Positionals are allowed (the command checks their number); `--` ends the options.
+ */
+export function parseCommandArgs<O extends OptionSpec>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const msg = (e as Error).message;
+    const opt = /'(-[^' ]*)/.exec(msg)?.[1] ?? '';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${opt}`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+      throw new UsageError(/argument missing/.test(msg) ? `${opt} needs a value` : `${opt} takes no value`);
+    if (code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError(msg);
+    throw e;
+  }
+}
+
+/** `--help` or `-h` among the arguments (before a `--`). */
+export function asksHelp(argv: string[]): boolean {
+  for (const a of argv) {
+    if (a === '--') return false;
+    if (a === '--help' || a === '-h') return true;
+  }
+  return false;
+}
+
+/** The trace FILE argument: a missing file is bad usage (2); anything but a regular file is refused (1). */
+export function checkFile(file: string | undefined): string {
+  if (!file) throw new UsageError('missing FILE');
+  const why = notReadableTrace(file);
+  if (why === 'no such file') throw new UsageError(`cannot open ${file}: no such file`);
+  if (why === 'is a directory') throw new UsageError(`${file} is a directory`);
+  if (why) throw new InputError(`${file}: ${why}`);
+  return file;
+}
