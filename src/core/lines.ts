@@ -88,6 +88,8 @@ export class Utf16Counter {
 export interface ByteLinesOptions {
   /** Bytes asked of each read (tests use tiny ones); the buffer is never smaller than a longest line. */
   chunk?: number;
+  /** The file's name, for the error on a file that is not a regular one. */
+  file?: string;
   /** Byte offset and line number to start at (a line start). */
   startOffset?: number;
   startLine?: number;
@@ -102,7 +104,7 @@ export const enum LineKind {
 }
 
 /**
- * Pull reader over an open file descriptor. After next() returns LineKind.Line, buf[start, end) is the
+ * Pull reader over an open file descriptor of a regular file (anything else is refused: it throws). After next() returns LineKind.Line, buf[start, end) is the
  * line without its LF or CRLF, lineNo its 1-based number and offset the byte offset of its start; buf
  * is reused by the next call. Memory: one buffer of max(chunk, 2 * MAX_LINE_BYTES) bytes, whatever the
  * input.
@@ -133,7 +135,10 @@ export class ByteLines {
     this.view = this.buf.subarray(0, 0);
     this.bufStart = opts.startOffset ?? 0;
     this.lineNo = (opts.startLine ?? 1) - 1;
-    this.size = fs.fstatSync(fd).size;
+    const st = fs.fstatSync(fd);
+    // A device (/dev/zero), a FIFO or a socket may never end: only regular files are read.
+    if (!st.isFile()) throw new Error(`${opts.file ?? 'input'}: not a regular file`);
+    this.size = st.size;
   }
 
   /** Byte offset of the next unread line. */
@@ -234,7 +239,7 @@ export function forEachLine(
   startLine = 1,
 ): void {
   withFile(file, (fd) => {
-    const r = new ByteLines(fd, { startOffset, startLine });
+    const r = new ByteLines(fd, { startOffset, startLine, file });
     for (;;) {
       const k = r.next();
       if (k === LineKind.End) return;
@@ -255,7 +260,7 @@ export function forEachLineBytes(
   chunkSize = READ_CHUNK,
 ): void {
   withFile(file, (fd) => {
-    const r = new ByteLines(fd, { chunk: chunkSize });
+    const r = new ByteLines(fd, { chunk: chunkSize, file });
     for (;;) {
       const k = r.next();
       if (k === LineKind.End) return;
@@ -322,7 +327,13 @@ export class LineReader {
     fd: number,
     private readonly file = '',
   ) {
-    this.r = new ByteLines(fd);
+    try {
+      this.r = new ByteLines(fd, { file });
+    } catch (e) {
+      // The owner is being constructed and cannot close it: a refused file must not leak its fd.
+      fs.closeSync(fd);
+      throw e;
+    }
   }
 
   get size(): number {

@@ -43,6 +43,7 @@ class Client {
   private seq = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly answered = new Set<number>();
+  private readonly timedOut = new Set<number>();
   readonly problems: string[] = [];
   exited: string | null = null;
   closing = false;
@@ -92,6 +93,11 @@ class Client {
         continue;
       }
       const p = this.pending.get(rs);
+      if (!p && this.timedOut.has(rs)) {
+        this.answered.add(rs);
+        this.problems.push(`response to request ${rs} (${msg.command}) came after ${RESPONSE_TIMEOUT_MS} ms`);
+        continue;
+      }
       if (!p) {
         this.problems.push(`response to a request never sent: ${rs} (${msg.command})`);
         continue;
@@ -111,6 +117,7 @@ class Client {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(seq);
+        this.timedOut.add(seq);
         this.stats.hangs++;
         this.problems.push(
           `no response to ${command} #${seq} within ${RESPONSE_TIMEOUT_MS} ms: ${JSON.stringify(args).slice(0, 200)}`,

@@ -1,0 +1,70 @@
+/**
+ * What `npm run fuzz` found, as the minimal sequences fast-check shrank them to (test-artifacts/fuzz/),
+ * kept as tests against the real adapter process.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DapStats, runSequence, Sequence, seedFiles } from './dapFuzz';
+
+function stats(): DapStats {
+  return {
+    sequences: 0,
+    requests: 0,
+    responses: 0,
+    errorResponses: 0,
+    crashes: 0,
+    hangs: 0,
+    duplicates: 0,
+    maxRssMb: 0,
+  };
+}
+
+async function run(s: Sequence): Promise<string[]> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-found-'));
+  try {
+    return await runSequence(s, work, seedFiles(work), stats());
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const base = {
+  initialize: { adapterID: 'hptrace' },
+  trace: { kind: 'corpus' as const, index: 0 },
+  launch: {},
+  early: [],
+  disconnectAt: null,
+};
+
+// seed 424242: setBreakpoints on /dev/zero read it for ever (the adapter's breakpoint check reads the
+// file line by line); the shared line reader now refuses anything but a regular file.
+test('fuzz find: setBreakpoints on /dev/zero is answered at once, and so is everything after it', async () => {
+  const problems = await run({
+    ...base,
+    steps: [
+      {
+        command: 'setBreakpoints',
+        args: { source: { path: '/dev/zero' }, breakpoints: [{ line: 1000000000 }] },
+        wait: false,
+      },
+      { command: 'breakpointLocations', args: { source: { path: 'TRACE' }, line: 38, endLine: 17 }, wait: true },
+    ],
+  });
+  assert.deepEqual(problems, []);
+});
+
+// seed 424243: issue 11 B1, the expression language's unbounded shift (src/debug, worker runtime).
+test(
+  'fuzz find: evaluate "1 >> -1000000000" is answered within 5 s and memory stays bounded',
+  { todo: 'issue 11 B1: bounded arithmetic in src/debug/expr.ts (worker runtime)' },
+  async () => {
+    const problems = await run({
+      ...base,
+      steps: [{ command: 'evaluate', args: { expression: '1 >> -1000000000', context: 'watch' }, wait: true }],
+    });
+    assert.deepEqual(problems, []);
+  },
+);
