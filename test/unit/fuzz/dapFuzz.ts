@@ -48,8 +48,11 @@ class Client {
   exited: string | null = null;
   closing = false;
 
-  constructor(private readonly stats: DapStats) {
-    this.proc = spawn(process.execPath, [ADAPTER], { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(
+    private readonly stats: DapStats,
+    nodeArgs: string[] = [],
+  ) {
+    this.proc = spawn(process.execPath, [...nodeArgs, ADAPTER], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc.stdout!.on('data', (d: Buffer) => this.data(d));
     this.proc.stderr!.on('data', () => {});
     this.proc.stdin!.on('error', () => {});
@@ -489,8 +492,17 @@ function substitute(v: unknown, trace: string, other: string): unknown {
   return v;
 }
 
-/** Runs one sequence against a fresh adapter; returns the problems found (empty: all invariants held). */
-export async function runSequence(s: Sequence, work: string, seedFiles: string[], stats: DapStats): Promise<string[]> {
+/**
+ * Runs one sequence against a fresh adapter; returns the problems found (empty: all invariants held).
+ * nodeArgs go to the adapter's node (a test may cap its heap, e.g. --max-old-space-size=512).
+ */
+export async function runSequence(
+  s: Sequence,
+  work: string,
+  seedFiles: string[],
+  stats: DapStats,
+  nodeArgs: string[] = [],
+): Promise<string[]> {
   stats.sequences++;
   let trace: string;
   if (s.trace.kind === 'corpus') trace = seedFiles[s.trace.index];
@@ -499,7 +511,7 @@ export async function runSequence(s: Sequence, work: string, seedFiles: string[]
     fs.writeFileSync(trace, s.trace.mutations.reduce(applyMutation, fs.readFileSync(seedFiles[s.trace.index])));
   } else trace = s.trace.path;
   const other = seedFiles[(seedFiles.indexOf(trace) + 1) % seedFiles.length];
-  const c = new Client(stats);
+  const c = new Client(stats, nodeArgs);
   const inflight: Promise<unknown>[] = [];
   try {
     const go = async (command: string, args: unknown, wait: boolean) => {

@@ -25,7 +25,8 @@ function stats(): DapStats {
 async function run(s: Sequence): Promise<string[]> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-found-'));
   try {
-    return await runSequence(s, work, seedFiles(work), stats());
+    // A capped heap: a runaway request fails the test quickly instead of taking the machine's memory.
+    return await runSequence(s, work, seedFiles(work), stats(), ['--max-old-space-size=256']);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
