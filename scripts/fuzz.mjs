@@ -53,7 +53,7 @@ async function runPart(which) {
         ? traces.runTraceFuzz({ seed: s, ms, saveDir })
         : await dap.runDapFuzz({ seed: s, ms, saveDir, mutations: traces.mutationList });
     for (const [k, v] of Object.entries(r.stats))
-      total[k] = k === 'maxRssMb' ? Math.max(total[k] ?? 0, v) : (total[k] ?? 0) + v;
+      total[k] = k.startsWith('max') ? Math.max(total[k] ?? 0, v) : (total[k] ?? 0) + v;
     if (r.failure) {
       failures.push({ seed: s, saved: r.failure.saved, message: r.failure.message.slice(0, 600) });
       process.stderr.write(
@@ -103,6 +103,7 @@ if (part) {
   if (t.traces) {
     console.log(`trace_cases: ${ts.cases ?? 0}`);
     console.log(`cli_processes: ${ts.cliProcesses ?? 0}`);
+    console.log(`cli_max_rss_mb: ${Math.round(ts.maxCliRssMb ?? 0)}`);
     console.log(`unclear_messages: ${ts.unclear ?? 0}`);
     console.log(`trace_failures: ${t.traces.failures.length}`);
   }

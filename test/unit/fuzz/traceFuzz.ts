@@ -346,9 +346,13 @@ export function unclear(msg: string): boolean {
   return !own.trim() || UNCLEAR.some((r) => r.test(own));
 }
 
+/** The inputs are small (the longest generated line is about 4 MB): a CLI over this has lost its bound. */
+export const CLI_RSS_LIMIT_MB = 300;
+
 export interface TraceStats {
   cases: number;
   cliProcesses: number;
+  maxCliRssMb: number;
   failures: number;
   unclear: number;
 }
@@ -395,7 +399,21 @@ export function checkTrace(file: string, bytes: Buffer, spawnCli: boolean, stats
   // the CLI as a process, now and then: the real exit status and stderr
   if (spawnCli) {
     if (stats) stats.cliProcesses++;
-    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 60000 });
+    // Its peak memory, written by a --require hook to a file beside the case (stderr stays the CLI's).
+    const rssFile = file + '.rss';
+    const hook = file + '.hook.cjs';
+    fs.writeFileSync(
+      hook,
+      `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));`,
+    );
+    const r = spawnSync(process.execPath, ['--require', hook, CLI, ...args], {
+      encoding: 'utf8',
+      maxBuffer: 256 << 20,
+      timeout: 60000,
+    });
+    const rssMb = Number(fs.readFileSync(rssFile, 'utf8')) / 1024;
+    if (stats) stats.maxCliRssMb = Math.max(stats.maxCliRssMb, rssMb);
+    if (rssMb > CLI_RSS_LIMIT_MB) throw new Error(`CLI peak RSS ${rssMb.toFixed(0)} MB over ${CLI_RSS_LIMIT_MB} MB`);
     if (r.status !== code)
       throw new Error(
         `CLI process exit ${r.status} (${r.signal ?? ''}), in process ${code}: ${r.stderr.slice(0, 300)}`,
@@ -457,7 +475,7 @@ export function runTraceFuzz(opts: {
   saveDir?: string;
   spawnEvery?: number;
 }): FuzzRun<TraceStats> {
-  const stats: TraceStats = { cases: 0, cliProcesses: 0, failures: 0, unclear: 0 };
+  const stats: TraceStats = { cases: 0, cliProcesses: 0, maxCliRssMb: 0, failures: 0, unclear: 0 };
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-fuzz-'));
   const file = path.join(work, 'case.hptrace');
   const every = opts.spawnEvery ?? 25;
