@@ -57,15 +57,12 @@ test('fuzz find: setBreakpoints on /dev/zero is answered at once, and so is ever
   assert.deepEqual(problems, []);
 });
 
-// seed 424243: issue 11 B1, the expression language's unbounded shift (src/debug, worker runtime).
-test(
-  'fuzz find: evaluate "1 >> -1000000000" is answered within 5 s and memory stays bounded',
-  { todo: 'issue 11 B1: bounded arithmetic in src/debug/expr.ts (worker runtime)' },
-  async () => {
-    const problems = await run({
-      ...base,
-      steps: [{ command: 'evaluate', args: { expression: '1 >> -1000000000', context: 'watch' }, wait: true }],
-    });
-    assert.deepEqual(problems, []);
-  },
-);
+// seeds 424243 and 777: issue 11 B1, the expression language's unbounded shift (fixed in src/debug/expr.ts
+// by worker runtime); shrunk to an evaluate before the launch.
+test('fuzz find: evaluate "1 >> -1000000000" is answered within 5 s and memory stays bounded', async () => {
+  for (const early of [true, false]) {
+    const ev = { command: 'evaluate', args: { expression: '1 >> -1000000000', context: 'watch' }, wait: true };
+    const problems = await run({ ...base, early: early ? [ev] : [], steps: early ? [] : [ev] });
+    assert.deepEqual(problems, [], early ? 'before launch' : 'after launch');
+  }
+});
