@@ -10,7 +10,7 @@ import { decodeWord, DEFAULT_CONTEXT } from '../core/decode';
 import { decidingCheck } from '../core/explain';
 import { executeHcall, HcallResult, reusableResult } from '../core/handlers';
 import { Journal } from '../core/journal';
-import { forEachLineBytes } from '../core/lines';
+import { forEachLineBytes, NotRegularFileError } from '../core/lines';
 import { KernelVariant, KERNEL_VARIANTS, Machine } from '../core/machine';
 import { newParserState, parseHcallBytes, parseLine, reusableHcallRecord } from '../core/parser';
 import { HcallRecord, TraceError, TraceRecord } from '../core/records';
@@ -310,7 +310,7 @@ export function main(argv: string[], io: Io): number | Promise<number> {
   const [cmd, ...rest] = argv;
   const c = COMMANDS.find((x) => x.name === cmd);
   const fail = (e: unknown): number => {
-    if (e instanceof TraceError || e instanceof InputError) {
+    if (e instanceof TraceError || e instanceof InputError || e instanceof NotRegularFileError) {
       io.err(e.message + '\n');
       return 1;
     }

@@ -85,6 +85,14 @@ export class Utf16Counter {
   }
 }
 
+/** A path that is not a regular file: nothing is read from it. The CLI turns it into exit 1. */
+export class NotRegularFileError extends Error {
+  constructor(readonly file: string) {
+    super(`${file}: not a regular file`);
+    this.name = 'NotRegularFileError';
+  }
+}
+
 export interface ByteLinesOptions {
   /** Bytes asked of each read (tests use tiny ones); the buffer is never smaller than a longest line. */
   chunk?: number;
@@ -137,7 +145,7 @@ export class ByteLines {
     this.lineNo = (opts.startLine ?? 1) - 1;
     const st = fs.fstatSync(fd);
     // A device (/dev/zero), a FIFO or a socket may never end: only regular files are read.
-    if (!st.isFile()) throw new Error(`${opts.file ?? 'input'}: not a regular file`);
+    if (!st.isFile()) throw new NotRegularFileError(opts.file ?? 'input');
     this.size = st.size;
   }
 

@@ -179,7 +179,10 @@ test('vma other with a field names the field instead of an empty list', () => {
 });
 
 test('only regular files are read: /dev/zero is refused at once by every reader, not read for ever', () => {
-  assert.throws(() => forEachLineBytes('/dev/zero', () => {}), /^Error: \/dev\/zero: not a regular file$/);
+  assert.throws(
+    () => forEachLineBytes('/dev/zero', () => {}),
+    /^NotRegularFileError: \/dev\/zero: not a regular file$/,
+  );
   assert.throws(() => new Engine('/dev/zero'), /\/dev\/zero: not a regular file/);
   assert.throws(() => firstSyntaxError('/dev/zero'), /not a regular file/);
 });
