@@ -17,8 +17,8 @@ export interface Io {
 export type CommandMain = (argv: string[], io: Io) => number | Promise<number>;
 
 /**
- * A command of the table. help: the text of `hptrace NAME --help`; its first line is the usage line
- * that `hptrace --help` lists.
+ * A command of the table. help: the text of `hptrace NAME --help`; it starts with the usage (up to
+ * the first blank line, "usage:" allowed), which `hptrace --help` lists on one line.
  */
 export interface Command {
   name: string;

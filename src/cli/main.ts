@@ -92,7 +92,7 @@ export const COMMANDS: readonly Command[] = [
  * A command's usage line: its help up to the first blank line, without a leading "usage:", on one
  * line (a help may spread its usage over several lines).
  */
-function usageLine(c: Command): string {
+export function usageLine(c: Command): string {
   return c.help
     .split(/\n\s*\n/, 1)[0]
     .replace(/^usage:\s*/, '')
