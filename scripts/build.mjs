@@ -31,6 +31,7 @@ const products = [
   { in: 'src/extension/extension.ts', out: 'dist/extension.js', external: ['vscode'] },
   { in: 'src/debug/debugAdapter.ts', out: 'dist/debugAdapter.js', external: ['vscode'] },
   { in: 'src/cli/cli.ts', out: 'dist/cli.js', external: [] },
+  { in: 'src/extension/traceWorker.ts', out: 'dist/traceWorker.js', external: ['vscode'] },
 ].filter((p) => fs.existsSync(path.join(root, p.in)));
 
 const tests = walk(path.join(root, 'test'), (p) => p.endsWith('.ts') && !p.endsWith('.d.ts')).map((p) =>

@@ -63,10 +63,16 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
 class AdapterFactory implements vscode.DebugAdapterDescriptorFactory {
   constructor(private readonly extensionPath: string) {}
   createDebugAdapterDescriptor(): vscode.DebugAdapterDescriptor {
+    // The default is a process of its own: reading and replaying a big trace must not compete with
+    // the editor's hover, hints and typing on the extension host's one thread.
     if (settings().inlineAdapter) return new vscode.DebugAdapterInlineImplementation(new HptraceDebugSession());
-    return new vscode.DebugAdapterExecutable(process.execPath, [
-      path.join(this.extensionPath, 'dist', 'debugAdapter.js'),
-    ]);
+    return new vscode.DebugAdapterExecutable(
+      process.execPath,
+      [path.join(this.extensionPath, 'dist', 'debugAdapter.js')],
+      {
+        env: { ELECTRON_RUN_AS_NODE: '1' },
+      },
+    );
   }
 }
 

@@ -1,16 +1,21 @@
 /**
  * Problems for open traces: the parser's collect-all errors and the static host-state check, with
  * the exact token ranges the core reports. Recomputed after a pause in typing; an edit during the
- * pause (or during the work) cancels the pending run.
+ * pause (or during the work) cancels the pending run. Large documents are checked in a worker
+ * thread (dist/traceWorker.js) with a progress item in the status bar, so the extension host stays
+ * free for typing, hovers and the debugger.
  */
+import * as path from 'path';
 import * as vscode from 'vscode';
+import { Worker } from 'worker_threads';
 import { TraceError } from '../core/records';
-import { forget, modelOf } from './modelCache';
+import { forget, isLarge, modelOf, noteChange } from './modelCache';
 import { settings } from './settings';
+import type { CheckReply, CheckRequest, PlainError } from './traceWorker';
 
 export const LANGUAGE_ID = 'hptrace';
 
-export function toDiagnostic(e: TraceError, doc: vscode.TextDocument, source: string): vscode.Diagnostic {
+export function toDiagnostic(e: TraceError | PlainError, doc: vscode.TextDocument, source: string): vscode.Diagnostic {
   const line = Math.min(e.line - 1, doc.lineCount - 1);
   const len = doc.lineAt(line).text.length;
   const start = Math.min(e.col - 1, len);
@@ -26,11 +31,18 @@ export class TraceDiagnostics implements vscode.Disposable {
   private readonly subs: vscode.Disposable[] = [];
   /** Fires after a document's diagnostics were replaced (tests wait on it). */
   readonly onDidUpdate = new vscode.EventEmitter<vscode.Uri>();
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly replies = new Map<number, (r: CheckReply) => void>();
 
-  constructor() {
+  /** `workerPath`: dist/traceWorker.js; without it large documents are checked on this thread. */
+  constructor(private readonly workerPath?: string) {
     this.subs.push(
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
-      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, settings().diagnosticsDelay)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        noteChange(e);
+        this.schedule(e.document, settings().diagnosticsDelay);
+      }),
       vscode.workspace.onDidCloseTextDocument((d) => {
         this.cancel(d.uri);
         this.collection.delete(d.uri);
@@ -57,6 +69,10 @@ export class TraceDiagnostics implements vscode.Disposable {
     const version = doc.version;
     const timer = setTimeout(() => {
       if (cts.token.isCancellationRequested || doc.version !== version || doc.isClosed) return;
+      if (this.workerPath && isLarge(doc)) {
+        void this.checkInWorker(doc, version, cts.token);
+        return;
+      }
       const model = modelOf(doc);
       // The parse is synchronous; an edit that landed meanwhile makes its result stale.
       if (cts.token.isCancellationRequested || doc.version !== version) return;
@@ -70,7 +86,61 @@ export class TraceDiagnostics implements vscode.Disposable {
     this.pending.set(doc.uri.toString(), { timer, cts });
   }
 
+  /** The whole-file check of a large document, off the extension host's thread, with progress. */
+  private async checkInWorker(doc: vscode.TextDocument, version: number, token: vscode.CancellationToken) {
+    const req: CheckRequest = {
+      id: this.nextId++,
+      file: doc.uri.scheme === 'file' ? doc.uri.fsPath : doc.uri.toString(),
+      kernel: settings().kernel,
+    };
+    // A saved, unchanged file is read by the worker itself: no 10+ MB string copied on this thread.
+    if (doc.uri.scheme === 'file' && !doc.isDirty) req.path = doc.uri.fsPath;
+    else req.text = doc.getText();
+    const reply = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: `hptrace: checking ${path.basename(req.file)}` },
+      () =>
+        new Promise<CheckReply>((resolve) => {
+          this.replies.set(req.id, resolve);
+          this.workerOf().postMessage(req);
+        }),
+    );
+    if (token.isCancellationRequested || doc.version !== version || doc.isClosed) return;
+    if (reply.failure) {
+      this.collection.set(doc.uri, [
+        new vscode.Diagnostic(new vscode.Range(0, 0, 0, 1), `hptrace: check failed: ${reply.failure}`),
+      ]);
+    } else {
+      this.collection.set(
+        doc.uri,
+        reply.errors!.map((e) => toDiagnostic(e, doc, `hptrace ${e.source}`)),
+      );
+    }
+    this.pending.delete(doc.uri.toString());
+    this.onDidUpdate.fire(doc.uri);
+  }
+
+  private workerOf(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(this.workerPath!);
+    w.on('message', (r: CheckReply) => {
+      this.replies.get(r.id)?.(r);
+      this.replies.delete(r.id);
+    });
+    const fail = (why: string) => {
+      for (const [id, resolve] of this.replies) resolve({ id, failure: why, ms: 0 });
+      this.replies.clear();
+      if (this.worker === w) this.worker = undefined;
+    };
+    w.on('error', (e) => fail(e.message));
+    w.on('exit', (code) => fail(`worker exited with code ${code}`));
+    w.unref();
+    this.worker = w;
+    return w;
+  }
+
   dispose(): void {
+    void this.worker?.terminate();
+    this.worker = undefined;
     for (const k of [...this.pending.keys()]) this.cancel(k);
     this.subs.forEach((s) => s.dispose());
     this.collection.dispose();

@@ -3,6 +3,7 @@
  * adapter through DAP alone. activate() returns a small API object that the extension-host tests use
  * to read the views' contents.
  */
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { registerDebugSetup } from './debugSetup';
@@ -23,7 +24,7 @@ export interface HptraceTestApi {
 
 export function activate(ctx: vscode.ExtensionContext): HptraceTestApi {
   const output = vscode.window.createOutputChannel('hptrace');
-  const diagnostics = new TraceDiagnostics();
+  const diagnostics = new TraceDiagnostics(path.join(ctx.extensionPath, 'dist', 'traceWorker.js'));
   const store = new SessionState();
   const memslots = new MemslotsProvider(store);
   const slotPhys = new SlotPhysProvider(store);

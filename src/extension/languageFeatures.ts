@@ -7,7 +7,7 @@ import { definitionTargets } from './definitionTargets';
 import { LANGUAGE_ID } from './diagnostics';
 import { hoverAt } from './hoverText';
 import { lineHints } from './inlayText';
-import { modelOf } from './modelCache';
+import { largeHcallsNode, modelOf } from './modelCache';
 import { settings } from './settings';
 import { buildSymbols, SymbolKindName, SymbolNode } from './symbolTree';
 
@@ -84,7 +84,11 @@ export function registerLanguageFeatures(ctx: vscode.ExtensionContext): { inlayH
     }),
     vscode.languages.registerDocumentSymbolProvider(sel, {
       provideDocumentSymbols(doc) {
-        return buildSymbols(modelOf(doc).records).map((n) => toSymbol(doc, n));
+        // A large document's model is its skeleton: configuration from it, hcalls as line groups.
+        const nodes = buildSymbols(modelOf(doc).records);
+        const groups = largeHcallsNode(doc);
+        if (groups) nodes.push(groups);
+        return nodes.map((n) => toSymbol(doc, n));
       },
     }),
     vscode.languages.registerDefinitionProvider(sel, {

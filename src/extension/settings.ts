@@ -10,6 +10,6 @@ export function settings() {
     resultHints: c.get<boolean>('inlayHints.results', true),
     resultHintsMaxLines: c.get<number>('inlayHints.resultsMaxLines', 20000),
     diagnosticsDelay: c.get<number>('diagnostics.delay', 250),
-    inlineAdapter: c.get<boolean>('debugAdapter.inline', true),
+    inlineAdapter: c.get<boolean>('debugAdapter.inline', false),
   };
 }
