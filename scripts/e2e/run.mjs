@@ -1,23 +1,30 @@
 #!/usr/bin/env node
 // End-to-end tests in a real VS Code without downloading VS Code:
-// code-server 4.100.3 (VS Code 1.100.3, ordinary Node.js extension host) served on
-// 127.0.0.1, opened in Debian's chromium driven by playwright-core.
+// code-server (ordinary Node.js extension host) served on 127.0.0.1, opened in Debian's chromium
+// driven by playwright-core. Two VS Code versions (install.mjs HOSTS): the pinned code-server
+// 4.100.3 (VS Code 1.100.3) and code-server 4.139.1 (VS Code 1.139.1, on Node 24 from the npm
+// registry); steps 1–6 run once per version, the UI phase at each window width (WIDTHS).
 //
 //   1. ensure the install (scripts/e2e/install.mjs; cache outside the repo)
-//   2. throw-away temp dir: user data (settings.json), extensions dir, config.yaml, chromium profile
+//   2. throw-away temp dir: user data (settings.json), extensions dir (a link to the extension under
+//      test, plus a small suite-runner extension), config.yaml, chromium profile
 //   3. code-server on a free port in its own process group; poll /healthz
-//   4. extension-host suite: open the workbench with the URL payload
-//      extensionDevelopmentPath + extensionTestsPath (vscode-remote://127.0.0.1:PORT form);
-//      the workbench calls the exposed codeAutomationLog / codeAutomationExit
-//   5. UI phase (optional; runs even after a failed suite, for its screenshots): scripts/e2e/ui.mjs `runUi({page, baseUrl, workspace, artifactsDir, log, ...})`,
-//      screenshots into <repo>/test-artifacts/e2e/
-//      (also saved there: code-server.log, and suite-failure.png / ui-failure.png / timeout.png / error.png)
+//   4. extension-host suite: open the workbench; the runner extension (writeSuiteRunner) runs
+//      out/test/suite/index.js in the extension host, its output is streamed from a log file
+//      (the URL payload extensionTestsPath works on 4.100.3 only, so neither version uses it)
+//   5. UI phase (optional; runs even after a failed suite, for its screenshots): scripts/e2e/ui.mjs
+//      `runUi({page, baseUrl, workspace, artifactsDir, log, width, ...})` at each width,
+//      screenshots into <repo>/test-artifacts/e2e/vscode-<version>/<width>-*.png
+//      (also saved there: code-server.log, and suite-failure.png / ui-failure-<width>.png / timeout.png / error.png)
 //   6. always clean up: browser, code-server's whole process group, stragglers, temp dir
 //   7. exit with the suite's exit code (else the UI phase's)
 //
 // Usage: node scripts/e2e/run.mjs [options]       (npm run test:e2e builds first)
 //   --no-suite            skip the extension-host suite
 //   --no-ui               skip the UI phase               (also HPTRACE_E2E_UI=0)
+//   --host V              only this code-server version (repeatable; HPTRACE_E2E_HOSTS=a,b)
+//   --width PX            only this window width for the UI phase (repeatable; HPTRACE_E2E_WIDTHS)
+//   --phase NAME          only the UI phases whose name contains NAME (HPTRACE_E2E_PHASES=a,b)
 //   --timeout SECONDS     global timeout, default 360      (also HPTRACE_E2E_TIMEOUT)
 //   --extension-path DIR  extension under test, default the repo root (HPTRACE_E2E_EXTENSION_PATH)
 //   --tests-path FILE     suite entry, default <ext>/out/test/suite/index.js (HPTRACE_E2E_TESTS_PATH)
@@ -35,12 +42,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import util from 'node:util';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 
-import { ensureInstalled, CHROMIUM } from './install.mjs';
+import { ensureInstalled, CHROMIUM, HOSTS, selectedHosts } from './install.mjs';
+
+/** Window widths of the UI phase: narrow (the issue-12 hover shift showed at 1250 px) and wide. */
+export const WIDTHS = [1250, 1600];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -69,6 +78,10 @@ export const USER_SETTINGS = {
   'extensions.autoUpdate': false,
   'workbench.enableExperiments': false,
   'workbench.tips.enabled': false,
+  // VS Code 1.139: no Chat side bar taking a third of a narrow window, no AI features
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'chat.disableAIFeatures': true,
+  'chat.commandCenter.enabled': false,
 };
 
 // ---- options ---------------------------------------------------------------
@@ -83,6 +96,9 @@ function parseArgs(argv) {
     workspace: env.HPTRACE_E2E_WORKSPACE || '',
     verbose: env.HPTRACE_E2E_VERBOSE === '1',
     keep: env.HPTRACE_E2E_KEEP === '1',
+    hosts: [],
+    widths: (env.HPTRACE_E2E_WIDTHS || '').split(',').filter(Boolean).map(Number),
+    phases: (env.HPTRACE_E2E_PHASES || '').split(',').filter(Boolean),
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -100,6 +116,9 @@ function parseArgs(argv) {
     else if (a === '--workspace') o.workspace = val();
     else if (a === '--verbose') o.verbose = true;
     else if (a === '--keep') o.keep = true;
+    else if (a === '--host') o.hosts.push(val());
+    else if (a === '--width') o.widths.push(Number(val()));
+    else if (a === '--phase') o.phases.push(val());
     else if (a === '-h' || a === '--help') {
       process.stdout.write(
         fs
@@ -116,6 +135,9 @@ function parseArgs(argv) {
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
   if (!(o.timeout > 0)) throw new Error('--timeout must be a positive number of seconds');
+  if (!o.hosts.length) o.hosts = selectedHosts();
+  for (const h of o.hosts) if (!HOSTS[h]) throw new Error(`unknown --host ${h} (known: ${Object.keys(HOSTS)})`);
+  if (!o.widths.length) o.widths = WIDTHS;
   o.extensionPath = path.resolve(o.extensionPath);
   o.testsPath = path.resolve(o.testsPath || path.join(o.extensionPath, 'out', 'test', 'suite', 'index.js'));
   return o;
@@ -180,25 +202,6 @@ function markedPids(marker) {
   return pids;
 }
 
-// The workbench's own chatter that reaches codeAutomationLog too; hidden unless --verbose.
-const WORKBENCH_NOISE = [
-  /^Resolving connection token /,
-  /^Resolved connection token /,
-  /^Creating a socket \(/,
-  /^\[Service Worker\] registered/,
-  /^Ignoring fetching additional builtin extensions from gallery/,
-  /^Updating additional builtin extensions cache/,
-  /^ChatSessionStore: /,
-  /^\[lifecycle\] Long running operations during shutdown are unsupported in the web/,
-];
-
-// codeAutomationLog receives console-style arguments (format string first, e.g. mocha's
-// `'  %d passing (%s)', 1, '64ms'`): render them like console.log does.
-function textOfLogArgs(args) {
-  if (!Array.isArray(args)) args = [args];
-  return util.format(...args);
-}
-
 // ---- main ------------------------------------------------------------------
 // module-level so that signal handlers can clean up too
 const state = {
@@ -214,12 +217,6 @@ const state = {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-
-  // (a) install
-  const tInstall = Date.now();
-  const inst = ensureInstalled();
-  log(`install check took ${secs(Date.now() - tInstall)}`);
-
   if (opts.suite && !fs.existsSync(opts.testsPath)) {
     throw new InfraError(
       `extension tests not found: ${opts.testsPath}\n  Build first: \`npm run build\` (compiles test/suite/**/*.ts to out/test/suite/).`,
@@ -231,10 +228,44 @@ async function main() {
   if (pkg.main && !fs.existsSync(path.resolve(opts.extensionPath, pkg.main))) {
     log(`WARNING: the extension's main ${pkg.main} does not exist (not built?): activating it will fail`);
   }
-
+  const artifactsRoot = path.join(opts.extensionPath, 'test-artifacts', 'e2e');
+  fs.rmSync(artifactsRoot, { recursive: true, force: true });
   state.keep = opts.keep;
+
+  let worst = 0;
+  const results = [];
+  for (const host of opts.hosts) {
+    const tHost = Date.now();
+    const code = await runHost(opts, host, path.join(artifactsRoot, `vscode-${HOSTS[host].vscode}`));
+    results.push(
+      `VS Code ${HOSTS[host].vscode} (code-server ${host}): ${code === 0 ? 'passed' : `FAILED (exit ${code})`} in ${secs(Date.now() - tHost)}`,
+    );
+    if (code !== 0 && (worst === 0 || worst === 1)) worst = code;
+  }
+  for (const r of results) log(r);
+  log(
+    `exit code ${worst}; total ${secs(Date.now() - T0)}; screenshots in ${path.relative(process.cwd(), artifactsRoot) || artifactsRoot}`,
+  );
+  return worst;
+}
+
+/** Install (if needed), run the suite and the UI phase on one code-server version, clean up. */
+async function runHost(opts, host, artifactsDir) {
+  const tInstall = Date.now();
+  const inst = ensureInstalled({ host });
+  if (Date.now() - tInstall > 2000) log(`install took ${secs(Date.now() - tInstall)}`);
+  Object.assign(state, {
+    tmp: null,
+    server: null,
+    context: null,
+    runMarker: null,
+    phase: null,
+    currentPage: null,
+    artifactsDir: null,
+  });
+  cleaning = null;
   let globalTimer;
-  const work = runAll(opts, inst, state);
+  const work = runAll(opts, inst, state, artifactsDir);
   work.catch(() => {}); // after a timeout the abandoned work rejects once its browser is gone; the race below still sees rejections
   const timeout = new Promise((resolve) => {
     globalTimer = setTimeout(() => resolve('timeout'), opts.timeout * 1000);
@@ -258,7 +289,6 @@ async function main() {
     clearTimeout(globalTimer);
     await cleanup(state);
   }
-  log(`exit code ${code}; total ${secs(Date.now() - T0)}`);
   return code;
 }
 
@@ -272,7 +302,12 @@ async function saveFailureScreenshot(state, name) {
   } catch {}
 }
 
-async function runAll(opts, inst, state) {
+/**
+ * Start code-server (own process group) and chromium for one install; fills `state` for cleanup.
+ * Returns { context, baseUrl, port, workspace, tmp, workbenchUrl(folder?, extensionTestsPath?) }.
+ * Used by runAll and by scripts/bench-ui.mjs.
+ */
+export async function launchHost(opts, inst, state) {
   // (b) throw-away temp dir
   state.phase = 'prepare';
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-e2e-'));
@@ -283,6 +318,13 @@ async function runAll(opts, inst, state) {
   const chromeProfile = path.join(tmp, 'chromium-profile');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   fs.mkdirSync(extDir, { recursive: true });
+  // The extension under test is installed into the extensions folder (a link to its folder), the
+  // same way on every VS Code version: code-server 4.139's web workbench ignores the URL payload's
+  // extensionDevelopmentPath/extensionTestsPath. A tiny runner extension runs the suite instead.
+  const pkg = JSON.parse(fs.readFileSync(path.join(opts.extensionPath, 'package.json'), 'utf8'));
+  fs.symlinkSync(opts.extensionPath, path.join(extDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`));
+  writeSuiteRunner(path.join(extDir, 'hptrace-e2e.suite-runner-0.0.1'));
+  state.suiteOut = path.join(tmp, 'suite-result');
   fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2) + '\n');
   // without --config code-server writes one into ~/.config; keep everything in tmp
   fs.writeFileSync(configYaml, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
@@ -301,11 +343,6 @@ async function runAll(opts, inst, state) {
     if (fs.existsSync(bad)) fs.copyFileSync(bad, path.join(workspace, 'malformed.hptrace'));
   }
 
-  const artifactsDir = path.join(opts.extensionPath, 'test-artifacts', 'e2e');
-  fs.rmSync(artifactsDir, { recursive: true, force: true });
-  fs.mkdirSync(artifactsDir, { recursive: true });
-  state.artifactsDir = artifactsDir;
-
   // every process we start (and its descendants) carries this in its environment, for the final sweep
   const runId = crypto.randomBytes(8).toString('hex');
   state.runMarker = `HPTRACE_E2E_RUN=${runId}`;
@@ -321,6 +358,8 @@ async function runAll(opts, inst, state) {
     EXTENSIONS_GALLERY: process.env.EXTENSIONS_GALLERY ?? '{}',
     // fallback for `require('mocha')` in the extension host if the repo has no node_modules
     NODE_PATH: [process.env.NODE_PATH, cacheNodeModules].filter(Boolean).join(path.delimiter),
+    // for the suite runner extension (writeSuiteRunner): what to run, where to report
+    ...(opts.suite ? { HPTRACE_E2E_SUITE: opts.testsPath, HPTRACE_E2E_SUITE_OUT: path.join(tmp, 'suite-result') } : {}),
   };
   for (const k of Object.keys(childEnv)) {
     // a parent `npm run` or an outer VS Code must not leak into the server / extension host
@@ -351,7 +390,7 @@ async function runAll(opts, inst, state) {
     extDir,
   ];
   const tStart = Date.now();
-  const server = spawn(process.execPath, args, {
+  const server = spawn(inst.node ?? process.execPath, args, {
     cwd: tmp,
     env: childEnv,
     detached: true, // own process group: cleanup kills -pid
@@ -377,7 +416,7 @@ async function runAll(opts, inst, state) {
       });
     }
   }
-  log(`code-server ${baseUrl} (pid/pgid ${server.pid}), temp ${tmp}`);
+  log(`code-server ${inst.host ?? ''} ${baseUrl} (pid/pgid ${server.pid}), temp ${tmp}`);
 
   const healthDeadline = Date.now() + 60_000;
   for (;;) {
@@ -403,7 +442,7 @@ async function runAll(opts, inst, state) {
     headless: true,
     args: CHROMIUM_ARGS,
     env: childEnv,
-    viewport: { width: 1440, height: 900 },
+    viewport: { width: opts.widths?.[0] ?? 1440, height: 1000 },
     timeout: 60_000,
     // our own signal handlers clean up everything (playwright's would exit before that)
     handleSIGINT: false,
@@ -413,46 +452,54 @@ async function runAll(opts, inst, state) {
   state.context = context;
   log(`chromium up after ${secs(Date.now() - tBrowser)}`);
 
-  const remote = (p) => `vscode-remote://127.0.0.1:${port}${p.split(path.sep).map(encodeURIComponent).join('/')}`;
-  const workbenchUrl = ({ folder = workspace, extensionTestsPath } = {}) => {
-    const payload = [['extensionDevelopmentPath', remote(opts.extensionPath)]];
-    if (extensionTestsPath) payload.push(['extensionTestsPath', remote(extensionTestsPath)]);
-    return `${baseUrl}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-  };
+  const workbenchUrl = ({ folder = workspace } = {}) => `${baseUrl}/?folder=${encodeURIComponent(folder)}`;
+  return { context, baseUrl, port, workspace, tmp, workbenchUrl };
+}
 
+async function runAll(opts, inst, state, artifactsDir) {
+  fs.mkdirSync(artifactsDir, { recursive: true });
+  state.artifactsDir = artifactsDir;
+  const { context, baseUrl, workspace, workbenchUrl } = await launchHost(opts, inst, state);
   let suiteCode = 0;
   if (opts.suite) {
     state.phase = 'extension-host suite';
-    suiteCode = await runSuite({ context, state, url: workbenchUrl({ extensionTestsPath: opts.testsPath }), opts });
+    suiteCode = await runSuite({ context, state, url: workbenchUrl(), opts });
   }
 
   let uiCode = 0;
   const uiModule = path.join(here, 'ui.mjs');
   if (opts.ui && fs.existsSync(uiModule)) {
-    state.phase = 'UI';
-    const tUi = Date.now();
-    log('UI phase: scripts/e2e/ui.mjs');
-    const page = await context.newPage();
-    state.currentPage = page;
-    if (opts.verbose) attachConsole(page, 'ui');
-    try {
-      const { runUi } = await import(pathToFileURL(uiModule).href);
-      await runUi({
-        page,
-        context,
-        baseUrl,
-        workspace,
-        artifactsDir,
-        log: (m) => log(`[ui] ${m}`),
-        // extras: URL of the workbench on `folder` with the extension under development loaded
-        workbenchUrl: (folder = workspace) => workbenchUrl({ folder }),
-        extensionPath: opts.extensionPath,
-      });
-      log(`UI phase passed in ${secs(Date.now() - tUi)}`);
-    } catch (e) {
-      uiCode = 1;
-      log(`UI phase FAILED: ${e?.stack || e}`);
-      await saveFailureScreenshot(state, 'ui-failure.png');
+    const { runUi } = await import(pathToFileURL(uiModule).href);
+    for (const width of opts.widths) {
+      state.phase = `UI ${width} px`;
+      const tUi = Date.now();
+      log(`UI phase at ${width} px: scripts/e2e/ui.mjs`);
+      const page = await context.newPage();
+      state.currentPage = page;
+      if (opts.verbose) attachConsole(page, 'ui');
+      try {
+        await runUi({
+          page,
+          context,
+          baseUrl,
+          workspace,
+          artifactsDir,
+          width,
+          phases: opts.phases,
+          vscodeVersion: inst.vscodeVersion,
+          log: (m) => log(`[ui ${width}] ${m}`),
+          // extras: URL of the workbench on `folder` with the extension under development loaded
+          workbenchUrl: (folder = workspace) => workbenchUrl({ folder }),
+          extensionPath: opts.extensionPath,
+        });
+        log(`UI phase at ${width} px passed in ${secs(Date.now() - tUi)}`);
+      } catch (e) {
+        uiCode = 1;
+        log(`UI phase at ${width} px FAILED: ${e?.stack || e}`);
+        await saveFailureScreenshot(state, `ui-failure-${width}.png`);
+      }
+      await withTimeout(page.close(), 10_000, 'closing UI page').catch(() => {});
+      state.currentPage = null;
     }
   }
 
@@ -464,34 +511,106 @@ function attachConsole(page, tag) {
   page.on('pageerror', (e) => process.stdout.write(`[browser:${tag}:pageerror] ${e?.message || e}\n`));
 }
 
+/**
+ * A minimal extension that runs the extension-host suite once (the first window whose extension
+ * host starts), writing mocha's output to <out>.log and the exit code (0/1) to <out>.
+ */
+function writeSuiteRunner(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({
+      name: 'suite-runner',
+      publisher: 'hptrace-e2e',
+      version: '0.0.1',
+      engines: { vscode: '^1.90.0' },
+      activationEvents: ['onStartupFinished'],
+      main: './runner.js',
+    }),
+  );
+  fs.writeFileSync(
+    path.join(dir, 'runner.js'),
+    `const fs = require('fs');
+const util = require('util');
+exports.activate = () => {
+  const tests = process.env.HPTRACE_E2E_SUITE;
+  const out = process.env.HPTRACE_E2E_SUITE_OUT;
+  if (!tests || !out) return;
+  try {
+    fs.mkdirSync(out + '.started');
+  } catch {
+    return; // another window runs it
+  }
+  const write = (...a) => fs.appendFileSync(out + '.log', util.format(...a) + '\\n');
+  for (const k of ['log', 'info', 'warn', 'error'])
+    Object.defineProperty(console, k, { value: write, writable: true, configurable: true });
+  try {
+    // mocha's reporters print through Base.consoleLog
+    const mocha = require(require.resolve('mocha', { paths: [require('path').dirname(tests)] }));
+    mocha.reporters.Base.consoleLog = write;
+  } catch (e) {
+    write('suite runner: mocha not found: ' + e);
+  }
+  let run;
+  try {
+    run = require(tests).run();
+  } catch (e) {
+    run = Promise.reject(e);
+  }
+  run.then(
+    () => fs.writeFileSync(out, '0'),
+    (e) => {
+      write(String((e && e.stack) || e));
+      fs.writeFileSync(out, '1');
+    },
+  );
+};
+`,
+  );
+}
+
 async function runSuite({ context, state, url, opts }) {
   const page = context.pages()[0] ?? (await context.newPage());
   state.currentPage = page;
   if (opts.verbose) attachConsole(page, 'suite');
-  let resolveExit, rejectExit;
-  const exited = new Promise((res, rej) => {
-    resolveExit = res;
-    rejectExit = rej;
-  });
   const counts = {};
-  page.on('crash', () => rejectExit(new InfraError('the browser page crashed during the suite')));
-  await page.exposeFunction('codeAutomationLog', (type, args) => {
-    const text = textOfLogArgs(args);
-    if (!opts.verbose && WORKBENCH_NOISE.some((re) => re.test(text))) return;
-    const m = /^\s*(\d+) (passing|failing|pending)\b/.exec(text); // mocha's summary lines
-    if (m) counts[m[2]] = Number(m[1]);
-    const out = type === 'error' || type === 'warn' ? process.stderr : process.stdout;
-    out.write(text.endsWith('\n') ? text : text + '\n');
-  });
-  await page.exposeFunction('codeAutomationExit', (code) => {
-    resolveExit(typeof code === 'number' ? code : Number(code) || 0);
-  });
+  const out = state.suiteOut;
+  let printed = 0;
+  const pump = () => {
+    let text = '';
+    try {
+      text = fs.readFileSync(out + '.log', 'utf8');
+    } catch {
+      return;
+    }
+    const fresh = text.slice(printed);
+    const end = fresh.lastIndexOf('\n') + 1;
+    if (!end) return;
+    printed += end;
+    for (const line of fresh.slice(0, end).split('\n').slice(0, -1)) {
+      const m = /^\s*(\d+) (passing|failing|pending)\b/.exec(line); // mocha's summary lines
+      if (m) counts[m[2]] = Number(m[1]);
+      process.stdout.write(line + '\n');
+    }
+  };
   const tSuite = Date.now();
-  log(
-    `extension-host suite: ${path.relative(opts.extensionPath, opts.testsPath)} (workspace ${url.match(/folder=([^&]*)/)?.[1] && decodeURIComponent(url.match(/folder=([^&]*)/)[1])})`,
-  );
+  log(`extension-host suite: ${path.relative(opts.extensionPath, opts.testsPath)}`);
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
-  const code = await Promise.race([exited, state.serverDied]);
+  const done = (async () => {
+    for (;;) {
+      pump();
+      if (fs.existsSync(out)) {
+        await sleep(100);
+        pump();
+        return Number(fs.readFileSync(out, 'utf8').trim() || 1);
+      }
+      await sleep(200);
+    }
+  })();
+  const crashed = new Promise((_, reject) =>
+    page.on('crash', () => reject(new InfraError('the browser page crashed during the suite'))),
+  );
+  const code = await Promise.race([done, crashed, state.serverDied]);
   log(`extension-host suite ${code === 0 ? 'PASSED' : `FAILED (exit code ${code})`} in ${secs(Date.now() - tSuite)}`);
   if ('passing' in counts || 'failing' in counts) {
     // plain closing line for CI log readers

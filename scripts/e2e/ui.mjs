@@ -4,8 +4,12 @@
 // into <repo>/test-artifacts/e2e/ (gitignored). A thrown error fails the run (exit code 1);
 // run.mjs then saves ui-failure.png.
 //
-// run.mjs calls runUi({ page, context, baseUrl, workspace, artifactsDir, log, workbenchUrl, extensionPath }):
-//   page          a fresh playwright Page (chromium, 1440x900)
+// run.mjs calls runUi({ page, context, baseUrl, workspace, artifactsDir, log, workbenchUrl, extensionPath,
+// width, phases, vscodeVersion }) once per window width (run.mjs WIDTHS) and VS Code version:
+//   page          a fresh playwright Page (chromium; runUi sets the viewport to width x 1000)
+//   width         window width in px (1250 narrow, 1600 wide); screenshots are named <width>-*.png
+//   phases        names (substrings) of the phases to run; empty = all
+//   vscodeVersion e.g. '1.100.3' (for messages)
 //   context       its BrowserContext (context.newPage() for a second window)
 //   baseUrl       http://127.0.0.1:PORT of code-server
 //   workspace     absolute folder opened as the workspace (<repo>/examples, or a temp folder)
@@ -14,6 +18,9 @@
 //   workbenchUrl(folder?)  URL of the workbench on `folder` (default: workspace) with the
 //                 extension under development loaded (extensionDevelopmentPath payload)
 //   extensionPath absolute path of the extension under test
+//
+// The phase is a list (PHASES below, then the `phases` exported by each module in PHASE_MODULES):
+// each { name, run(ctx) } runs in order on the same workbench; add a check as a phase of its own.
 //
 // Practical notes (shared/notes/vscode-host.md): wait for the quick-open row before Enter;
 // a hover right after opening a file can be missed — click, move away, hover again.
@@ -69,8 +76,8 @@ export async function runCommand(page, label) {
 }
 
 /** Screenshot of the whole page into artifactsDir/name; returns the path. */
-export async function screenshot({ page, artifactsDir, log }, name) {
-  const file = path.join(artifactsDir, name);
+export async function screenshot({ page, artifactsDir, log, screenshotName }, name) {
+  const file = path.join(artifactsDir, screenshotName ? screenshotName(name) : name);
   await page.screenshot({ path: file });
   log?.(`screenshot ${path.relative(process.cwd(), file) || file}`);
   return file;
@@ -172,6 +179,7 @@ async function hoverText(page, token) {
     await target.click();
     await page.mouse.move(5, 5);
     await page.waitForTimeout(300);
+    if (process.env.HPTRACE_E2E_DEBUG_HOVER) console.log('after click', JSON.stringify(await editorScrollState(page)));
     await target.hover();
     const hover = page.locator(SEL.hover).first();
     try {
@@ -186,34 +194,55 @@ async function hoverText(page, token) {
   return { text: '', attempts: 4, seen };
 }
 
-export async function runUi(ctx) {
-  const { page, log } = ctx;
-  await page.setViewportSize({ width: 1600, height: 1000 });
-  // A folder of its own, so the workbench does not restore the editors and panels the
-  // extension-host suite left open in the shared workspace. Its settings only tidy the
-  // screenshots: no Debug Console panel over the editor, no minimap.
-  const workspace = ctx.workspace + '-ui';
-  fs.cpSync(ctx.workspace, workspace, { recursive: true, filter: (src) => !src.includes(`${path.sep}.vscode`) });
-  fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
-  fs.writeFileSync(
-    path.join(workspace, '.vscode', 'settings.json'),
-    JSON.stringify(
-      {
-        'debug.internalConsoleOptions': 'neverOpen',
-        'editor.minimap.enabled': false,
-        'workbench.panel.opensMaximized': 'never',
-        'files.exclude': { '.vscode': true },
-      },
-      null,
-      2,
-    ) + '\n',
+/** Other files' phases: each module exports `phases` ([{ name, run(ctx) }]), run after PHASES. */
+export const PHASE_MODULES = [];
+
+/**
+ * Where the editor's text and scrollbars are, read from the DOM of the visible editor: every
+ * scroll offset from the editor's overflow guard up to the page, the lines' horizontal offset and
+ * the vertical scrollbar's x. A hover must leave all of them as they were (issue 12: a wide hover
+ * scrolled the overflow guard sideways and left the scrollbar drawn in the middle of the text).
+ */
+export async function editorScrollState(page) {
+  return page.evaluate(() => {
+    const ed = [...document.querySelectorAll('.editor-instance .monaco-editor')].find((e) => e.offsetParent);
+    if (!ed) return { missing: true };
+    const offsets = [];
+    for (let el = ed.querySelector('.overflow-guard'); el; el = el.parentElement)
+      if (el.scrollLeft || el.scrollTop)
+        offsets.push(`${el.className.split(' ')[0] || el.tagName}:${el.scrollLeft},${el.scrollTop}`);
+    const inner = [...ed.querySelectorAll('.overflow-guard *')].filter(
+      (e) => e.scrollLeft && !e.closest('.monaco-hover'),
+    );
+    const vbar = ed.querySelector('.editor-scrollable > .scrollbar.vertical');
+    return {
+      offsets,
+      innerScrolled: inner.map((e) => `${e.className.split(' ')[0]}:${e.scrollLeft}`),
+      linesLeft: ed.querySelector('.lines-content')?.style.left ?? '',
+      vbarX: vbar ? Math.round(vbar.getBoundingClientRect().x) : null,
+      editorX: Math.round(ed.getBoundingClientRect().x),
+    };
+  });
+}
+
+/** Rows of a tree pane whose label or description is cut off (ellipsis) at the pane's width. */
+async function cutRows(pane) {
+  return pane.evaluate((el) =>
+    [...el.querySelectorAll('.monaco-list-row')]
+      .filter((row) => {
+        const c = row.querySelector('.monaco-icon-label-container');
+        return c && c.scrollWidth > c.clientWidth + 1;
+      })
+      .map((row) => row.innerText.replace(/\s+/g, ' ').trim()),
   );
+}
 
-  log(`opening workspace ${workspace}`);
-  await openWorkbench(ctx, workspace);
-  await widenSidebar(page, 460);
-  await screenshot(ctx, 'workbench.png');
+const paneOf = (page, name) =>
+  page.locator('.pane', { has: page.locator('.pane-header', { hasText: new RegExp(`^\\s*${name}`) }) }).first();
 
+// ---- phases ----------------------------------------------------------------
+async function phaseLanguage(ctx) {
+  const { page } = ctx;
   // 1. A trace opens in the hptrace language, highlighted.
   await openFile(page, '1-io-bar.hptrace');
   const modeItem = page.locator('[id="status.editor.mode"]').first();
@@ -252,12 +281,56 @@ export async function runUi(ctx) {
     JSON.stringify(colours),
   );
   await screenshot(ctx, 'editor.png');
+}
 
-  // 2. Hovering a ptel shows its bit table (line 31 brought into view first).
+async function phaseTitleButtons(ctx) {
+  const { page } = ctx;
+  await openFile(page, '1-io-bar.hptrace');
+  // One debug button in the editor title: the Run menu (editor/title/run) provides it; the
+  // command was also contributed to editor/title, which drew a second, identical button.
+  const actions = page
+    .locator('.editor-group-container.active .title-actions, .editor-group-container.active .editor-actions')
+    .first();
+  await actions.waitFor({ timeout: 10_000 });
+  await page.waitForTimeout(500);
+  const icons = await actions.evaluate((el) =>
+    [...el.querySelectorAll('.codicon')].map((c) => [...c.classList].find((k) => /^codicon-(?!modifier)/.test(k))),
+  );
+  const debugButtons = icons.filter((c) => c === 'codicon-debug-alt').length;
+  expect(debugButtons === 1, 'the editor title shows exactly one debug button', icons.join(' '));
+  // The Run menu keeps both entries: open the dropdown next to the debug button.
+  const dropdown = actions
+    .locator(
+      '.action-item:has(.codicon-debug-alt) .monaco-dropdown .dropdown-label, .action-item:has(.codicon-debug-alt) .codicon-chevron-down, .action-item:has(.codicon-debug-alt) + .action-item .codicon-chevron-down',
+    )
+    .first();
+  if (await dropdown.count()) {
+    await dropdown.click();
+    const menu = page.locator('.context-view .monaco-menu, .monaco-menu-container').first();
+    await menu.waitFor({ timeout: 5_000 });
+    const items = await menu.innerText();
+    expect(
+      /Debug This Trace/.test(items) && /Run \(Replay\) This Trace/.test(items),
+      'the editor title\'s Run menu lists "Debug This Trace" and "Run (Replay) This Trace"',
+      items,
+    );
+    await screenshot(ctx, 'title-run-menu.png');
+    await page.keyboard.press('Escape');
+  } else {
+    expect(false, 'the debug button of the editor title has a Run menu (dropdown)', icons.join(' '));
+  }
+}
+
+async function phaseHover(ctx) {
+  const { page, log } = ctx;
+  // Hovering a ptel shows its bit table (line 31 brought into view first), and the editor does
+  // not move: at 1250 px the hover is wider than the room right of the token.
+  await openFile(page, '1-io-bar.hptrace');
   await page.keyboard.press('Control+G');
   await page.locator(SEL.quickInputBox).fill(':31');
   await page.keyboard.press('Enter');
   await settle(page, 500);
+  const before = await editorScrollState(page);
   const { text: hover, attempts, seen: otherHover } = await hoverText(page, '0x20002106a');
   if (attempts > 1) log(`hover appeared on attempt ${attempts}`);
   expect(
@@ -268,13 +341,44 @@ export async function runUi(ctx) {
         ? `no bit table after 4 attempts; the hover showed: ${otherHover}`
         : 'no hover widget appeared in 4 attempts (click, move away, hover again)'),
   );
-  // bring the W and I rows of the (scrollable) hover into view for the screenshot, keeping its title
+  await page.waitForTimeout(600);
+  const during = await editorScrollState(page);
+  if (process.env.HPTRACE_E2E_DEBUG_HOVER)
+    log(
+      JSON.stringify(
+        await page.evaluate(() => {
+          const h = document.querySelector('.monaco-hover:not(.hidden)');
+          const out = [];
+          for (let el = h; el && out.length < 6; el = el.parentElement) {
+            const r = el.getBoundingClientRect();
+            out.push({
+              cls: el.className.slice(0, 60),
+              x: r.x,
+              w: r.width,
+              sw: el.scrollWidth,
+              cw: el.clientWidth,
+              style: el.getAttribute('style')?.slice(0, 200),
+            });
+          }
+          const wide = [...h.querySelectorAll('*')]
+            .map((e) => [
+              e.tagName + '.' + e.className.slice(0, 30),
+              Math.round(e.getBoundingClientRect().width),
+              e.textContent.slice(0, 50),
+            ])
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 8);
+          return { out, wide };
+        }),
+      ),
+    );
   const hb = await page
     .locator(SEL.hover)
     .first()
     .boundingBox()
     .catch(() => null);
   if (hb) {
+    // move into the hover (as a reader does) and scroll it to its W and I rows
     await page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height - 8, { steps: 3 });
     await page.evaluate(() => {
       const el = document.querySelector('.monaco-hover:not(.hidden) .monaco-scrollable-element > *:first-child');
@@ -282,10 +386,23 @@ export async function runUi(ctx) {
     });
     await page.waitForTimeout(400);
   }
+  const inside = await editorScrollState(page);
   await screenshot(ctx, 'hover.png');
   await page.keyboard.press('Escape');
   await page.mouse.move(5, 500);
+  await page.waitForTimeout(400);
+  const after = await editorScrollState(page);
+  const same = (a) => JSON.stringify(a) === JSON.stringify(before);
+  expect(
+    same(during) && same(inside) && same(after),
+    `the editor's scroll position and scrollbar stay put while the ptel hover shows and after it closes (window ${ctx.width} px)`,
+    JSON.stringify({ before, during, inside, after }),
+  );
+}
 
+async function phaseDebug(ctx) {
+  const { page } = ctx;
+  await openFile(page, '1-io-bar.hptrace');
   // 3. Debug This Trace: entry stop on the first hcall, then continue to the first H_PARAMETER.
   await runCommand(page, 'hptrace: Debug This Trace');
   await page.locator('.debug-toolbar').waitFor({ timeout: 20_000 });
@@ -314,10 +431,9 @@ export async function runUi(ctx) {
   await settle(page, 1000);
   await screenshot(ctx, 'stopped-exception.png');
 
-  // The Memslots and slot_phys views in the Run and Debug side bar (Watch/Breakpoints folded
-  // to make room; slot 0's 512 entries folded so that slot 1, the I/O slot, shows).
-  await setPane(page, 'Watch', false);
-  await setPane(page, 'Breakpoints', false);
+  // The Memslots and slot_phys views at the default side bar width (Watch/Breakpoints/Variables
+  // folded to make room). Nothing is clicked in them: they must lead with the stop by themselves.
+  for (const name of ['Variables', 'Watch', 'Breakpoints', 'Call Stack']) await setPane(page, name, false);
   for (const name of ['Memslots', 'slot_phys']) {
     await page
       .locator('.pane-header', { hasText: new RegExp(`^\\s*${name}`) })
@@ -325,42 +441,64 @@ export async function runUi(ctx) {
       .waitFor({ timeout: 10_000 });
     await setPane(page, name, true);
   }
-  const memPane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Memslots/ }) }).first();
-  const spPane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*slot_phys/ }) }).first();
-  await memPane.locator('.monaco-list-row', { hasText: 'memslot 1' }).first().waitFor({ timeout: 15_000 });
-  const slot0 = spPane.locator('.monaco-list-row', { hasText: /^\s*slot 0/ }).first();
-  await slot0.waitFor({ timeout: 15_000 });
-  if ((await slot0.getAttribute('aria-expanded')) === 'true') await slot0.locator('.monaco-tl-twistie').click();
-  const slot1 = spPane.locator('.monaco-list-row', { hasText: /^\s*slot 1/ }).first();
-  await slot1.waitFor({ timeout: 10_000 });
-  if ((await slot1.getAttribute('aria-expanded')) === 'false') await slot1.locator('.monaco-tl-twistie').click();
+  const memPane = paneOf(page, 'Memslots');
+  const spPane = paneOf(page, 'slot_phys');
   await spPane
-    .locator('.monaco-list-row', { hasText: /0x3f80000020/ })
+    .locator('.monaco-list-row', { hasText: /0x3f80020020/ })
+    .first()
+    .waitFor({ timeout: 15_000 })
+    .catch(() => {});
+  await memPane
+    .locator('.monaco-list-row', { hasText: /^\s*hva/ })
     .first()
     .waitFor({ timeout: 10_000 })
     .catch(() => {});
   await settle(page, 800);
+  const rowState = (pane, re) =>
+    pane.evaluate((el, src) => {
+      const re = new RegExp(src);
+      const row = [...el.querySelectorAll('.monaco-list-row')].find((r) => re.test(r.innerText.replace(/\s+/g, ' ')));
+      if (!row) return null;
+      const list = row.closest('.monaco-list').getBoundingClientRect();
+      const box = row.getBoundingClientRect();
+      return {
+        expanded: row.getAttribute('aria-expanded'),
+        selected: row.classList.contains('selected'),
+        visible: box.top >= list.top - 1 && box.bottom <= list.bottom + 1,
+        text: row.innerText.replace(/\s+/g, ' ').trim(),
+      };
+    }, re.source);
+  const mem0 = await rowState(memPane, /^memslot 0\b/);
+  const mem1 = await rowState(memPane, /^memslot 1\b/);
+  const slot0 = await rowState(spPane, /^slot 0\b/);
+  const slot1 = await rowState(spPane, /^slot 1\b/);
+  const entry2 = await rowState(spPane, /^\[0x2\] 0x3f80020020/);
   const memslots = await memPane.innerText();
-  expect(
-    /memslot 0\s*gpa 0x0–0x20000000/.test(memslots) &&
-      /memslot 1\s*gpa 0x200000000–0x200100000[^\n]*I\/O/.test(memslots),
-    'the Memslots view lists memslot 0 (RAM at gpa 0) and memslot 1 (the I/O BAR at 0x200000000)',
-    memslots,
-  );
   const slotPhys = await spPane.innerText();
+  const seen = JSON.stringify({ mem0, mem1, slot0, slot1, entry2, memslots, slotPhys });
   expect(
-    /slot 0\s*512 entries set/.test(slotPhys) &&
-      /slot 1\s*3 entries set · I\/O/.test(slotPhys) &&
-      /\[0x0\]\s*0x3f80000020\s*gfn 0x20000 → pfn 0x3f8000[^\n]*NO_CACHE/.test(slotPhys) &&
-      /\[0x1\]\s*0x3f80010020/.test(slotPhys) &&
-      /\[0x2\]\s*0x3f80020020[^\n]*◀ current hcall/.test(slotPhys),
-    "the slot_phys view lists slot 0 (512 entries) and slot 1 (3 NO_CACHE I/O entries, [0x2] marked as the current hcall's)",
-    slotPhys,
+    mem1?.expanded === 'true' && mem0?.expanded === 'false' && /I\/O/.test(mem1.text) && /◀/.test(mem1.text),
+    'the Memslots view opens memslot 1 (the I/O slot the current hcall used, marked I/O and ◀) and keeps memslot 0 closed',
+    seen,
   );
+  expect(
+    slot1?.expanded === 'true' && slot0?.expanded === 'false' && /I\/O/.test(slot1.text),
+    'the slot_phys view opens slot 1 (marked I/O) and keeps slot 0 (512 RAM entries) closed',
+    seen,
+  );
+  expect(
+    entry2?.visible && entry2.selected && /NO_CACHE · I\/O ◀ current/.test(entry2.text),
+    'the slot_phys entry of the current hcall ([0x2], NO_CACHE, I/O) is revealed, selected and marked ◀ current',
+    seen,
+  );
+  const cut = [...(await cutRows(memPane)), ...(await cutRows(spPane))];
+  expect(cut.length === 0, 'every Memslots and slot_phys row fits the default-width side bar', cut.join('\n'));
   await screenshot(ctx, 'views.png');
 
   // The Variables view decodes the HPTE: fold the other panes, expand arguments → ptel.
+  await widenSidebar(page, 460);
   for (const name of ['Memslots', 'slot_phys', 'Call Stack']) await setPane(page, name, false);
+  await setPane(page, 'Variables', true);
   await settle(page, 500);
   const vars = page.locator('.debug-variables');
   await vars
@@ -412,7 +550,10 @@ export async function runUi(ctx) {
   await screenshot(ctx, 'step-back.png');
   await page.keyboard.press('Shift+F5');
   await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 15_000 });
+}
 
+async function phaseProblems(ctx) {
+  const { page } = ctx;
   // 4. A malformed trace: Problems panel and a failed launch, both with the position.
   await openFile(page, 'malformed.hptrace');
   await page.keyboard.press('Control+Shift+M');
@@ -444,8 +585,67 @@ export async function runUi(ctx) {
   );
   await screenshot(ctx, 'launch-error.png');
   await page.keyboard.press('Escape');
-  await (await import('./ui-overview.mjs')).runOverviewUi(ctx, { workspace }); // Trace Overview checks (overview worker)
-  log(
-    'UI checks passed: language mode + colours, ptel hover table, entry stop, H_PARAMETER exception widget on line 31, Memslots + slot_phys views, decoded ptel in Variables, step back 31 → 28, Problems [Ln 5, Col 5], launch error :5:5',
+  await page.keyboard.press('Control+Shift+M'); // close the panel again
+}
+
+/** The UI phase's checks, in order. */
+export const PHASES = [
+  { name: 'language', run: phaseLanguage },
+  { name: 'title-buttons', run: phaseTitleButtons },
+  { name: 'hover', run: phaseHover },
+  { name: 'debug', run: phaseDebug },
+  { name: 'problems', run: phaseProblems },
+  // Trace Overview checks (overview worker's scripts/e2e/ui-overview.mjs)
+  {
+    name: 'overview',
+    run: async (ctx) => (await import('./ui-overview.mjs')).runOverviewUi(ctx, { workspace: ctx.workspace }),
+  },
+];
+
+export async function runUi(ctx) {
+  const { page, log } = ctx;
+  const width = ctx.width ?? 1600;
+  await page.setViewportSize({ width, height: 1000 });
+  // A folder of its own, so the workbench does not restore the editors and panels the
+  // extension-host suite (or the other width's run) left open. Its settings only tidy the
+  // screenshots: no Debug Console panel over the editor, no minimap.
+  const workspace = `${ctx.workspace}-ui-${width}`;
+  fs.cpSync(ctx.workspace, workspace, { recursive: true, filter: (src) => !src.includes(`${path.sep}.vscode`) });
+  fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+  fs.writeFileSync(
+    path.join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify(
+      {
+        'debug.internalConsoleOptions': 'neverOpen',
+        'editor.minimap.enabled': false,
+        'workbench.panel.opensMaximized': 'never',
+        'files.exclude': { '.vscode': true },
+        ...(process.env.HPTRACE_E2E_NOHINTS ? JSON.parse(process.env.HPTRACE_E2E_NOHINTS) : {}),
+      },
+      null,
+      2,
+    ) + '\n',
   );
+  const phases = [...PHASES];
+  for (const m of PHASE_MODULES) phases.push(...(await import(new URL(m, import.meta.url).href)).phases);
+  const wanted = ctx.phases?.length ? phases.filter((p) => ctx.phases.some((w) => p.name.includes(w))) : phases;
+  const shot = { ...ctx, width, workspace };
+  shot.artifactsDir = ctx.artifactsDir;
+  // screenshots of this width carry its prefix
+  const pctx = {
+    ...shot,
+    screenshotName: (n) => `${width}-${n}`,
+  };
+
+  log(
+    `opening workspace ${workspace} (window ${width} px${ctx.vscodeVersion ? `, VS Code ${ctx.vscodeVersion}` : ''})`,
+  );
+  await openWorkbench(ctx, workspace);
+  await screenshot(pctx, 'workbench.png');
+  const passed = [];
+  for (const p of wanted) {
+    await p.run(pctx);
+    passed.push(p.name);
+  }
+  log(`UI checks passed: ${passed.join(', ')}`);
 }

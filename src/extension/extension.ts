@@ -38,27 +38,31 @@ export function activate(ctx: vscode.ExtensionContext): HptraceTestApi {
   registerImport(ctx, output); // "Import Captured Trace…" and the coverage CodeLens (importCommand.ts)
 
   const slotViews: vscode.TreeView<unknown>[] = [];
-  for (const [id, provider] of [
-    ['hptrace.memslots', memslots],
-    ['hptrace.explorer.memslots', memslots],
-  ] as const) {
-    ctx.subscriptions.push(vscode.window.createTreeView(id, { treeDataProvider: provider, showCollapseAll: true }));
+  const memViews: vscode.TreeView<unknown>[] = [];
+  for (const id of ['hptrace.memslots', 'hptrace.explorer.memslots']) {
+    const view = vscode.window.createTreeView(id, { treeDataProvider: memslots, showCollapseAll: true });
+    memViews.push(view as vscode.TreeView<unknown>);
+    ctx.subscriptions.push(view);
   }
   for (const id of ['hptrace.slotPhys', 'hptrace.explorer.slotPhys']) {
     const view = vscode.window.createTreeView(id, { treeDataProvider: slotPhys, showCollapseAll: true });
     slotViews.push(view as vscode.TreeView<unknown>);
     ctx.subscriptions.push(view);
   }
-  // Reveal the entry the current hcall used, in whichever slot_phys view is on screen.
+  // Lead with what the stop is about: reveal (and open) the memslot and the slot_phys entry the
+  // current hcall used, in whichever of the views are on screen.
+  const reveal = <T>(views: vscode.TreeView<unknown>[], node: T | undefined, select: boolean) => {
+    if (!node) return;
+    for (const v of views)
+      if (v.visible)
+        void (v as vscode.TreeView<T>)
+          .reveal(node, { select, focus: false, expand: true })
+          .then(undefined, () => undefined);
+  };
   ctx.subscriptions.push(
     store.onDidChange(() => {
-      const node = slotPhys.currentNode();
-      if (!node) return;
-      for (const v of slotViews)
-        if (v.visible)
-          void (v as vscode.TreeView<typeof node>)
-            .reveal(node, { select: true, focus: false, expand: true })
-            .then(undefined, () => undefined);
+      reveal(memViews, memslots.currentNode(), false);
+      reveal(slotViews, slotPhys.currentNode(), true);
     }),
   );
 

@@ -25,7 +25,7 @@ function backingText(s: MemslotInfo): string {
 
 export function memslotText(s: MemslotInfo): ItemText {
   const tip = [
-    `**memslot ${s.id}** (line ${s.line})`,
+    `**memslot ${s.id}** (line ${s.line})${s.hasIo ? ' — I/O' : ''}: ${backingText(s)}`,
     '',
     '| | |',
     '|---|---|',
@@ -45,7 +45,8 @@ export function memslotText(s: MemslotInfo): ItemText {
   }
   return {
     label: `memslot ${s.id}`,
-    description: `gpa ${s.gpaStart}–${s.gpaEnd} · ${s.npages} pages · ${backingText(s)}${s.hasIo ? ' · I/O' : ''}`,
+    // Short enough for a default-width side bar; the rest is in the tooltip and the child rows.
+    description: `${s.hasIo ? 'I/O · ' : ''}gpa ${s.gpaStart} · ${backingText(s)}`,
     tooltip: tip.join('\n'),
     copy: `memslot ${s.id} gfn=${s.baseGfn} npages=${s.npages} hva=${s.hva} flags=${s.flags}`,
   };
@@ -56,9 +57,11 @@ export function slotPhysText(slot: number, e: SlotPhysEntry, pageSize: number, c
   const flags = e.flags.length ? ' ' + e.flags.join(' ') : '';
   return {
     label: `[${'0x' + e.index.toString(16)}] ${e.value}`,
-    description: `gfn ${e.gfn} → pfn ${e.pfn} order ${e.order}${flags}${e.io ? ' · I/O' : ''}${current ? ' ◀ current hcall' : ''}`,
+    // Flags and the current-hcall mark only: gfn, pfn and order are in the tooltip.
+    description: `${flags.trim()}${e.io ? `${flags ? ' · ' : ''}I/O` : ''}${current ? ' ◀ current' : ''}`.trim(),
     tooltip:
-      `slot_phys[${slot}][0x${e.index.toString(16)}] (gfn ${e.gfn})\n\n` +
+      `slot_phys[${slot}][0x${e.index.toString(16)}]${current ? ' — used by the current hcall' : ''}\n\n` +
+      `gfn ${e.gfn} → pfn ${e.pfn}, order ${e.order}${flags}${e.io ? ', I/O' : ''}\n\n` +
       (v ? slotPhysMarkdown(v, pageSize) : e.value),
     copy: e.value,
   };

@@ -9,7 +9,7 @@ import { SessionState } from './sessionState';
 import { memslotText, slotPhysText } from './viewText';
 
 export type MemslotNode =
-  { kind: 'slot'; info: MemslotInfo } | { kind: 'field'; slot: number; label: string; value: string };
+  { kind: 'slot'; info: MemslotInfo } | { kind: 'field'; slot: number; label: string; value: string; full?: string };
 
 export type SlotPhysNode =
   | { kind: 'slot'; slot: number; total: number; io: boolean }
@@ -25,52 +25,75 @@ function md(s: string): vscode.MarkdownString {
 export class MemslotsProvider implements vscode.TreeDataProvider<MemslotNode> {
   private readonly emitter = new vscode.EventEmitter<MemslotNode | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
+  /** Nodes of the current stop (stable identities for reveal()). */
+  private slotNodes = new Map<number, MemslotNode>();
 
   constructor(private readonly store: SessionState) {
-    store.onDidChange(() => this.emitter.fire(undefined));
+    store.onDidChange(() => {
+      this.slotNodes.clear();
+      this.emitter.fire(undefined);
+    });
+  }
+
+  private slotNode(info: MemslotInfo): MemslotNode {
+    let n = this.slotNodes.get(info.id);
+    if (!n || (n.kind === 'slot' && n.info !== info)) this.slotNodes.set(info.id, (n = { kind: 'slot', info }));
+    return n;
   }
 
   getChildren(el?: MemslotNode): MemslotNode[] {
     const st = this.store.state;
     if (!st) return [];
-    if (!el) return st.memslots.map((info) => ({ kind: 'slot', info }));
+    if (!el) return st.memslots.map((info) => this.slotNode(info));
     if (el.kind !== 'slot') return [];
     const s = el.info;
     const b = s.backing;
-    const rows: [string, string][] = [
+    const rows: [string, string, string?][] = [
       ['base_gfn', s.baseGfn],
       ['npages', s.npages],
       ['gpa', `${s.gpaStart}–${s.gpaEnd}`],
       ['hva', s.hva],
       ['flags', s.flags],
-      [
-        'backing',
-        b
-          ? `${b.type} ${b.start}-${b.end}${b.type === 'pfnmap' ? ` pgoff=${b.pgoff ?? '0x0'} cache=${b.cache ?? 'none'}` : ''}${b.type === 'anon' && b.pageSize ? ` page=${b.pageSize}` : ''} (line ${b.line})`
-          : 'no vma',
-      ],
+      b
+        ? [
+            'backing',
+            `${b.type}${b.type === 'pfnmap' ? ` cache=${b.cache ?? 'none'}` : ''}${b.type === 'anon' && b.pageSize ? ` page=${b.pageSize}` : ''} (line ${b.line})`,
+            `${b.type} ${b.start}-${b.end}${b.type === 'pfnmap' ? ` pgoff=${b.pgoff ?? '0x0'} cache=${b.cache ?? 'none'}` : ''}${b.type === 'anon' && b.pageSize ? ` page=${b.pageSize}` : ''} (line ${b.line})`,
+          ]
+        : ['backing', 'no vma'],
       ['slot_phys', `${s.slotPhysCount} set${s.hasIo ? ', I/O' : ''}`],
     ];
-    return rows.map(([label, value]) => ({ kind: 'field', slot: s.id, label, value }));
+    return rows.map(([label, value, full]) => ({ kind: 'field', slot: s.id, label, value, full }));
+  }
+
+  /** The node of the memslot the current hcall used, if any. */
+  currentNode(): MemslotNode | undefined {
+    const st = this.store.state;
+    const info = st?.memslots.find((s) => s.id === st.current.slot);
+    return info ? this.slotNode(info) : undefined;
   }
 
   getTreeItem(el: MemslotNode): vscode.TreeItem {
     if (el.kind === 'field') {
       const item = new vscode.TreeItem(el.label);
       item.description = el.value;
-      item.tooltip = `${el.label}: ${el.value}`;
+      item.tooltip = `${el.label}: ${el.full ?? el.value}`;
       item.contextValue = 'hptrace.copyable';
       return item;
     }
     const t = memslotText(el.info);
-    const item = new vscode.TreeItem(t.label, vscode.TreeItemCollapsibleState.Collapsed);
-    item.id = `memslot-${el.info.id}`;
-    item.description = t.description;
-    item.tooltip = md(t.tooltip);
+    const current = this.store.state?.current.slot === el.info.id;
+    // The id changes with each stop, so the expansion follows the stop: the current hcall's
+    // memslot open, the others closed.
+    const item = new vscode.TreeItem(
+      t.label,
+      current ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+    );
+    item.id = `memslot-${el.info.id}@${this.store.generation}`;
+    item.description = t.description + (current ? ' ◀' : '');
+    item.tooltip = md(t.tooltip + (current ? '\n\n◀ used by the current hcall' : ''));
     item.iconPath = new vscode.ThemeIcon(el.info.hasIo || el.info.backing?.type === 'pfnmap' ? 'plug' : 'database');
     item.contextValue = 'hptrace.copyable';
-    const current = this.store.state?.current.slot === el.info.id;
-    if (current) item.description += ' ◀ current hcall';
     return item;
   }
 
@@ -138,9 +161,16 @@ export class SlotPhysProvider implements vscode.TreeDataProvider<SlotPhysNode> {
   getTreeItem(el: SlotPhysNode): vscode.TreeItem {
     const st = this.store.state;
     if (el.kind === 'slot') {
-      const item = new vscode.TreeItem(`slot ${el.slot}`, vscode.TreeItemCollapsibleState.Expanded);
-      item.id = `slotphys-${el.slot}`;
-      item.description = `${el.total} entries set${el.io ? ' · I/O' : ''}`;
+      // Only the slot of the current hcall opens (ids change with each stop, so this holds at
+      // every stop): a RAM slot's hundreds of entries do not push the entry in question away.
+      const current = st?.current.slot === el.slot;
+      const item = new vscode.TreeItem(
+        `slot ${el.slot}`,
+        current ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+      );
+      item.id = `slotphys-${el.slot}@${this.store.generation}`;
+      item.description = `${el.io ? 'I/O · ' : ''}${el.total} set${current ? ' ◀' : ''}`;
+      item.tooltip = `slot_phys of memslot ${el.slot}: ${el.total} entries set${el.io ? ', I/O (pfnmap) pages' : ''}`;
       item.iconPath = new vscode.ThemeIcon(el.io ? 'plug' : 'database');
       return item;
     }
@@ -152,7 +182,7 @@ export class SlotPhysProvider implements vscode.TreeDataProvider<SlotPhysNode> {
     const current = !!st && st.current.slot === el.slot && st.current.physIndex === el.entry.index;
     const t = slotPhysText(el.slot, el.entry, st?.pageSize ?? 65536, current);
     const item = new vscode.TreeItem(t.label);
-    item.id = `slotphys-${el.slot}-${el.entry.index}`;
+    item.id = `slotphys-${el.slot}-${el.entry.index}@${this.store.generation}`;
     item.description = t.description;
     item.tooltip = md(t.tooltip);
     item.contextValue = 'hptrace.slotPhysEntry';

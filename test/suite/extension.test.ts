@@ -179,6 +179,15 @@ describe('hptrace extension', function () {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
+  it('runs "Run (replay)" through the CLI as a child process and shows its report', async () => {
+    // The command spawns dist/cli.js (never imports the CLI): its output is the CLI's replay report.
+    const text = await vscode.commands.executeCommand<string>('hptrace.runTrace', ioBar);
+    assert.match(text, /hcalls replayed with kernel io/);
+    assert.match(text, /H_PARAMETER\s+\d+/);
+    const bad = await vscode.commands.executeCommand<string>('hptrace.runTrace', malformed);
+    assert.match(bad, /ext-malformed\.hptrace:\d+:\d+: /, 'a bad trace reports FILE:LINE:COL');
+  });
+
   it('fills the Memslots and slot_phys views at a stop on H_PARAMETER', async () => {
     assert.deepStrictEqual(api.memslots.getChildren(), [], 'empty before a session');
     await vscode.window.showTextDocument(doc);
@@ -201,7 +210,13 @@ describe('hptrace extension', function () {
         ['memslot 0', 'memslot 1'],
       );
       const m1 = api.memslots.getTreeItem(slots[1]);
-      assert.match(String(m1.description), /gpa 0x200000000–0x200100000 .*pfnmap cache=I/);
+      assert.strictEqual(String(m1.description), 'I/O · gpa 0x200000000 · pfnmap cache=I ◀');
+      // The current hcall's memslot opens, the other stays closed.
+      assert.deepStrictEqual(
+        slots.map((s) => api.memslots.getTreeItem(s).collapsibleState),
+        [vscode.TreeItemCollapsibleState.Collapsed, vscode.TreeItemCollapsibleState.Expanded],
+      );
+      assert.strictEqual(api.memslots.currentNode(), slots[1]);
       assert.match((m1.tooltip as vscode.MarkdownString).value, /\| cache bits \| I \|/);
       const fields = api.memslots
         .getChildren(slots[1])
@@ -213,19 +228,26 @@ describe('hptrace extension', function () {
         physSlots.map((s) => api.slotPhys.getTreeItem(s).label),
         ['slot 0', 'slot 1'],
       );
+      assert.deepStrictEqual(
+        physSlots.map((s) => [api.slotPhys.getTreeItem(s).collapsibleState, api.slotPhys.getTreeItem(s).description]),
+        [
+          [vscode.TreeItemCollapsibleState.Collapsed, '512 set'],
+          [vscode.TreeItemCollapsibleState.Expanded, 'I/O · 1 set ◀'],
+        ],
+      );
       const entries = api.slotPhys.getChildren(physSlots[1]);
       const items = entries.map((e) => api.slotPhys.getTreeItem(e));
       assert.strictEqual(items.length, 1);
       assert.match(String(items[0].label), /^\[0x1\] 0x/);
-      assert.match(String(items[0].description), /NO_CACHE · I\/O ◀ current hcall/);
+      assert.strictEqual(String(items[0].description), 'NO_CACHE · I/O ◀ current');
       assert.strictEqual(items[0].contextValue, 'hptrace.slotPhysEntry');
       assert.strictEqual(api.slotPhys.currentNode(), entries[0]);
       // 16M huge pages over 64K host pages: order 8; the 512 entries come in pages with "Load more…".
       const ramNodes = api.slotPhys.getChildren(physSlots[0]);
       const ram = ramNodes
         .filter((e) => e.kind === 'entry')
-        .map((e) => String(api.slotPhys.getTreeItem(e).description));
-      assert.ok(ram.length > 0 && ram.every((d) => /order 8/.test(d)), ram.join('\n'));
+        .map((e) => (api.slotPhys.getTreeItem(e).tooltip as vscode.MarkdownString).value);
+      assert.ok(ram.length > 0 && ram.every((d) => /, order 8/.test(d)), ram.join('\n'));
       assert.strictEqual(ramNodes[ramNodes.length - 1].kind, 'more');
       await vscode.commands.executeCommand('hptrace.loadMoreSlotPhys', 0);
       assert.ok(api.slotPhys.getChildren(physSlots[0]).length > ramNodes.length);
