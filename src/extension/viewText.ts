@@ -46,7 +46,7 @@ export function memslotText(s: MemslotInfo): ItemText {
   return {
     label: `memslot ${s.id}`,
     // Short enough for a default-width side bar; the rest is in the tooltip and the child rows.
-    description: `${s.hasIo ? 'I/O · ' : ''}gpa ${s.gpaStart} · ${backingText(s)}`,
+    description: `${s.gpaStart} · ${s.hasIo ? 'I/O' : backingText(s)}`,
     tooltip: tip.join('\n'),
     copy: `memslot ${s.id} gfn=${s.baseGfn} npages=${s.npages} hva=${s.hva} flags=${s.flags}`,
   };
@@ -57,8 +57,9 @@ export function slotPhysText(slot: number, e: SlotPhysEntry, pageSize: number, c
   const flags = e.flags.length ? ' ' + e.flags.join(' ') : '';
   return {
     label: `[${'0x' + e.index.toString(16)}] ${e.value}`,
-    // Flags and the current-hcall mark only: gfn, pfn and order are in the tooltip.
-    description: `${flags.trim()}${e.io ? `${flags ? ' · ' : ''}I/O` : ''}${current ? ' ◀ current' : ''}`.trim(),
+    // Flags and the current-hcall mark only (I/O shows in the icon and the slot's row): gfn, pfn
+    // and order are in the tooltip.
+    description: `${flags.trim()}${current ? ' ◀' : ''}`.trim(),
     tooltip:
       `slot_phys[${slot}][0x${e.index.toString(16)}]${current ? ' — used by the current hcall' : ''}\n\n` +
       `gfn ${e.gfn} → pfn ${e.pfn}, order ${e.order}${flags}${e.io ? ', I/O' : ''}\n\n` +
