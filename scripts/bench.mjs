@@ -546,6 +546,7 @@ figure(
   a ? (Number.isFinite(a.rss) ? fmt(a.rss, 0) : 'n/a (no /proc/PID/status VmHWM on this system)') : `n/a (${why})`,
 );
 if (adapter) await (await import('./bench-overview.mjs')).overviewBench({ traces: [tSmall, tBig].filter((t, i, a) => a.indexOf(t) === i), figure, note, label }); // prettier-ignore
+await (await import('./bench-ui.mjs')).benchUi({ figure, note, trace }); // editor figures in a real VS Code (issue 12)
 try {
   fs.unlinkSync(rssOut);
 } catch {

@@ -636,6 +636,11 @@ function tail(file, n = 40) {
 
 // (f) cleanup — always
 let cleaning = null;
+/** Ends what launchHost started (browser, code-server's process group, stragglers, temp dir). */
+export function stopHost(hostState) {
+  cleaning = null;
+  return cleanup(hostState);
+}
 function cleanup(state) {
   cleaning ??= (async () => {
     const t = Date.now();

@@ -1,0 +1,183 @@
+#!/usr/bin/env node
+// Editor figures of the bench, measured in a real VS Code (code-server 4.100.3 + Debian's chromium,
+// as the e2e tier runs it; scripts/e2e/run.mjs launchHost) on a 200k-hcall trace (issue 12):
+//
+//   ui_first_stop_ms_200k  the trace open in an editor (language features active), the command
+//                          "hptrace: Debug This Trace" run from the palette -> the current-line marker
+//                          of the entry stop is drawn in the editor (median of --runs sessions)
+//   ui_hover_ms_200k       the trace open: the mouse comes to rest on a pteh value -> the hover with its
+//                          bit table is drawn (editor.hover.delay set to 0, so this is the provider
+//                          and the rendering; median of 7 hovers on different lines)
+//
+// scripts/bench.mjs calls benchUi({ figure, note, trace }) at its end; standalone:
+//   node scripts/bench-ui.mjs [--trace FILE] [--runs K] [--inline] [--hcalls N]
+//     --extension DIR  the extension to measure (default this repository; e.g. an older build)
+//     --inline   run the debug adapter inside the extension host (hptrace.debugAdapter.inline),
+//                the default before issue 12, for a before/after comparison
+// Figures are `n/a (why)` when the e2e host is not installed and cannot be (no root for apt).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.dirname(here);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Measures both figures on `file` (an .hptrace of 200k hcalls). Returns { firstStop, hover, notes }. */
+export async function measureUi(file, { runs = 3, inline = false, note = () => {}, extensionPath = root } = {}) {
+  const { ensureInstalled } = await import('./e2e/install.mjs');
+  const { launchHost, stopHost } = await import('./e2e/run.mjs');
+  const { openWorkbench, runCommand, settle, SEL } = await import('./e2e/ui.mjs');
+  const inst = ensureInstalled();
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-bench-ui-'));
+  const name = 'big.hptrace';
+  fs.symlinkSync(path.resolve(file), path.join(ws, name));
+  fs.mkdirSync(path.join(ws, '.vscode'));
+  fs.writeFileSync(
+    path.join(ws, '.vscode', 'settings.json'),
+    JSON.stringify({
+      'editor.hover.delay': 0,
+      'workbench.editorLargeFileConfirmation': 1024, // MB: open the trace without the large-file guard
+      'editor.minimap.enabled': false,
+      'debug.internalConsoleOptions': 'neverOpen',
+      'hptrace.debugAdapter.inline': inline,
+    }),
+  );
+  const state = { keep: false };
+  const opts = { extensionPath, workspace: ws, suite: false, verbose: false, widths: [1600] };
+  const firstStops = [];
+  const hovers = [];
+  try {
+    const { context, workbenchUrl } = await launchHost(opts, inst, state);
+    const page = await context.newPage();
+    state.currentPage = page;
+    await page.setViewportSize({ width: 1600, height: 1000 });
+    await openWorkbench({ page, workbenchUrl: (f) => workbenchUrl({ folder: f }) }, ws);
+    // open the trace: Quick Open, then wait until its text is on screen in the hptrace language
+    await page.keyboard.press('Control+P');
+    await page.locator(SEL.quickInputBox).fill(name);
+    await page.locator(SEL.quickInputRow, { hasText: name }).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    const tOpen = Date.now();
+    await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 60_000 });
+    await page.waitForFunction(
+      () => /hptrace/i.test(document.getElementById('status.editor.mode')?.textContent ?? ''),
+      null,
+      { timeout: 60_000 },
+    );
+    await page.locator('.editor-instance .view-lines span', { hasText: 'hcall' }).first().waitFor({ timeout: 60_000 });
+    note(`opened ${name}: text on screen after ${Date.now() - tOpen} ms`);
+    // the editor features have seen the document: its outline (breadcrumbs) shows the hcall groups
+    await page
+      .locator('.breadcrumbs-control, .monaco-breadcrumbs', { hasText: /Hcalls|Configuration/ })
+      .first()
+      .waitFor({ timeout: 60_000 })
+      .then(() => note(`outline ready after ${Date.now() - tOpen} ms`))
+      .catch(() => note('no outline in the breadcrumbs (continuing)'));
+    await settle(page, 1500);
+    // hovers on the pteh values of the hcall lines in view (no session: a debug session's own
+    // hover would answer instead of the language hover)
+    const tokens = page.locator('.editor-instance .view-lines span span').filter({ hasText: /^0x[0-9a-f]{13,16}$/ });
+    const n = Math.min(7, await tokens.count());
+    for (let k = 0; k < n; k++) {
+      await page.keyboard.press('Escape');
+      await page.mouse.move(5, 500);
+      await page.waitForTimeout(300);
+      const box = await tokens.nth(k).boundingBox();
+      if (!box) continue;
+      const th = Date.now();
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 2 });
+      const ok = await page
+        .locator(SEL.hover, { hasText: 'HPTE first doubleword' })
+        .first()
+        .waitFor({ state: 'visible', timeout: 5_000 })
+        .then(() => true)
+        .catch(() => false);
+      if (ok) hovers.push(Date.now() - th);
+    }
+    note(`hovers ${hovers.join(' ')} ms (of ${n} tokens)`);
+    await page.keyboard.press('Escape');
+    for (let run = 0; run < runs; run++) {
+      // Debug This Trace -> the entry stop's current-line marker is drawn
+      await runCommand(page, 'hptrace: Debug This Trace');
+      const t0 = Date.now();
+      await page.waitForSelector('.editor-instance .view-overlays .debug-top-stack-frame-line', {
+        timeout: 120_000,
+      });
+      firstStops.push(Date.now() - t0);
+      note(`first stop ${firstStops.at(-1)} ms`);
+      await page.keyboard.press('Shift+F5');
+      await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
+      await settle(page, 1500);
+    }
+    await page.close();
+    state.currentPage = null;
+  } catch (e) {
+    if (state.currentPage && process.env.HPTRACE_BENCH_UI_SHOT)
+      await state.currentPage.screenshot({ path: process.env.HPTRACE_BENCH_UI_SHOT }).catch(() => {});
+    throw e;
+  } finally {
+    await stopHost(state);
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+  return {
+    firstStop: firstStops.length ? median(firstStops) : NaN,
+    hover: hovers.length ? median(hovers) : NaN,
+  };
+}
+
+/** The bench's hook (scripts/bench.mjs): prints the two figures, or n/a with the reason. */
+export async function benchUi({ figure, note, trace }) {
+  const names = ['ui_first_stop_ms_200k', 'ui_hover_ms_200k'];
+  if (process.env.HPTRACE_BENCH_UI === '0') {
+    for (const n of names) figure(n, 'n/a (HPTRACE_BENCH_UI=0)');
+    return;
+  }
+  try {
+    const t = trace(200_000);
+    const r = await measureUi(t.file, { note });
+    figure(names[0], Number.isFinite(r.firstStop) ? r.firstStop.toFixed(0) : 'n/a (no stop seen)');
+    figure(names[1], Number.isFinite(r.hover) ? r.hover.toFixed(0) : 'n/a (no hover seen)');
+  } catch (e) {
+    const why = `n/a (${String(e?.message ?? e)
+      .replace(/\s+/g, ' ')
+      .slice(0, 200)})`;
+    note(`ui figures: ${why}`);
+    for (const n of names) figure(n, why);
+  }
+}
+
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const argv = process.argv.slice(2);
+  const val = (k, d) => (argv.includes(k) ? argv[argv.indexOf(k) + 1] : d);
+  let file = val('--trace', '');
+  if (!file) {
+    const n = Number(val('--hcalls', 200_000));
+    file = path.join(os.tmpdir(), `hptrace-bench-ui-${n}.hptrace`);
+    if (!fs.existsSync(file)) {
+      const r = spawnSync(
+        process.execPath,
+        [path.join(here, 'gen.mjs'), '--hcalls', String(n), '--seed', '1', '--out', file],
+        {
+          stdio: 'inherit',
+        },
+      );
+      if (r.status !== 0) process.exit(2);
+    }
+  }
+  const r = await measureUi(file, {
+    runs: Number(val('--runs', 3)),
+    inline: argv.includes('--inline'),
+    extensionPath: path.resolve(val('--extension', root)),
+    note: (s) => process.stderr.write(`bench-ui: ${s}\n`),
+  });
+  process.stdout.write(`ui_first_stop_ms_200k: ${r.firstStop.toFixed(0)}\nui_hover_ms_200k: ${r.hover.toFixed(0)}\n`);
+  process.exit(0);
+}
