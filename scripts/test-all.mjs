@@ -1,7 +1,11 @@
 // `npm test`: every tier, one after another, then one summary line `N passed, N failed`.
-//   1. unit + DAP tests (node's test runner) over the built out/test/unit and out/test/dap
-//   2. end-to-end: the extension-host suite in a real VS Code (code-server) driven by chromium
+//   1. unit + DAP tests (node's test runner) over the built out/test/unit and out/test/dap: a dot
+//      per test on screen, the full spec report in test-artifacts/unit.log (its failures are
+//      printed when the tier fails)
+//   2. end-to-end: the extension-host suite and the UI phase in two real VS Code versions
+//      (code-server + chromium; scripts/e2e/run.mjs), first use installs them (a line per step)
 // HPTRACE_SKIP_E2E=1 skips tier 2 (for quick local runs; CI runs everything).
+// HPTRACE_TEST_VERBOSE=1 prints the unit tier's full spec report instead of dots.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -41,7 +45,30 @@ const mochaCounts = (t) => ({
 
 const tiers = [];
 const unitDirs = ['out/test/unit', 'out/test/dap'].filter((d) => fs.existsSync(path.join(root, d)));
-tiers.push(await runTier('unit + DAP', process.execPath, ['--test', '--test-reporter=spec', ...unitDirs], nodeCounts));
+const unitLog = path.join(root, 'test-artifacts', 'unit.log');
+fs.mkdirSync(path.dirname(unitLog), { recursive: true });
+const verbose = process.env.HPTRACE_TEST_VERBOSE === '1';
+const unit = await runTier(
+  'unit + DAP',
+  process.execPath,
+  [
+    '--test',
+    ...(verbose ? ['--test-reporter=spec'] : ['--test-reporter=dot', '--test-reporter-destination=stdout']),
+    '--test-reporter=spec',
+    `--test-reporter-destination=${unitLog}`,
+    ...unitDirs,
+  ],
+  // the counts come from the spec report in the log file
+  () => nodeCounts(fs.existsSync(unitLog) ? fs.readFileSync(unitLog, 'utf8') : ''),
+);
+tiers.push(unit);
+if (unit.code !== 0 && !verbose) {
+  // the failures, from the spec report: its "failing tests" section
+  const text = fs.readFileSync(unitLog, 'utf8');
+  const at = text.search(/^✖ failing tests:/m);
+  console.log(at >= 0 ? text.slice(at) : text.split('\n').slice(-80).join('\n'));
+  console.log(`(full report: ${path.relative(process.cwd(), unitLog)})`);
+}
 if (process.env.HPTRACE_SKIP_E2E === '1') console.log('\n=== tier: end-to-end skipped (HPTRACE_SKIP_E2E=1) ===');
 else if (!fs.existsSync(path.join(root, 'scripts/e2e/run.mjs'))) console.log('\n=== tier: end-to-end not present ===');
 else

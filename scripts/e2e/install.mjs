@@ -114,7 +114,9 @@ export function installPaths(host = PINNED_HOST) {
 const t0 = Date.now();
 const secs = (ms) => (ms / 1000).toFixed(1) + ' s';
 function log(msg) {
-  process.stdout.write(`[e2e-install ${secs(Date.now() - t0).padStart(7)}] ${msg}\n`);
+  (process.env.HPTRACE_E2E_LOG_TO_STDERR === '1' ? process.stderr : process.stdout).write(
+    `[e2e-install ${secs(Date.now() - t0).padStart(7)}] ${msg}\n`,
+  );
 }
 /** Where the output of apt and npm goes (set per install); printed only when a step fails. */
 let logFile = null;

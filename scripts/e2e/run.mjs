@@ -55,7 +55,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
 const T0 = Date.now();
 const secs = (ms) => (ms / 1000).toFixed(1) + ' s';
-const log = (msg) => process.stdout.write(`[e2e ${secs(Date.now() - T0).padStart(7)}] ${msg}\n`);
+// HPTRACE_E2E_LOG_TO_STDERR=1 (set by scripts/bench-ui.mjs): progress to standard error, standard output stays clean
+const logOut = () => (process.env.HPTRACE_E2E_LOG_TO_STDERR === '1' ? process.stderr : process.stdout);
+const log = (msg) => logOut().write(`[e2e ${secs(Date.now() - T0).padStart(7)}] ${msg}\n`);
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',

@@ -79,7 +79,7 @@ export async function runCommand(page, label) {
 export async function screenshot({ page, artifactsDir, log, screenshotName }, name) {
   const file = path.join(artifactsDir, screenshotName ? screenshotName(name) : name);
   await page.screenshot({ path: file });
-  log?.(`screenshot ${path.relative(process.cwd(), file) || file}`);
+  if (process.env.HPTRACE_E2E_VERBOSE === '1') log?.(`screenshot ${path.relative(process.cwd(), file) || file}`);
   return file;
 }
 
@@ -396,6 +396,8 @@ async function phaseDebug(ctx) {
   // 3. Debug This Trace: entry stop on the first hcall, then continue to the first H_PARAMETER.
   await runCommand(page, 'hptrace: Debug This Trace');
   await page.locator('.debug-toolbar').waitFor({ timeout: 20_000 });
+  // VS Code 1.139 leaves the side bar on the Explorer: show Run and Debug
+  if (!(await page.locator('.debug-call-stack').count())) await runCommand(page, 'View: Show Run and Debug');
   const entry = await waitMarker(page, 19);
   expect(
     entry === 19 && (await topFrameLine(page)) === 19,
@@ -612,6 +614,7 @@ export async function runUi(ctx) {
     JSON.stringify(
       {
         'debug.internalConsoleOptions': 'neverOpen',
+        'debug.openDebug': 'openOnSessionStart',
         'editor.minimap.enabled': false,
         'workbench.panel.opensMaximized': 'never',
         'files.exclude': { '.vscode': true },
