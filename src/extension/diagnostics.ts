@@ -11,7 +11,7 @@ import { Worker } from 'worker_threads';
 import { TraceError } from '../core/records';
 import { forget, isLarge, modelOf, noteChange } from './modelCache';
 import { settings } from './settings';
-import type { CheckReply, CheckRequest, PlainError } from './traceWorker';
+import type { CheckReply, CheckRequest, PlainError, TextEdit } from './traceWorker';
 
 export const LANGUAGE_ID = 'hptrace';
 
@@ -34,6 +34,8 @@ export class TraceDiagnostics implements vscode.Disposable {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly replies = new Map<number, (r: CheckReply) => void>();
+  /** Large documents whose text the worker keeps, with the edits made since the last request. */
+  private readonly synced = new Map<string, TextEdit[]>();
 
   /** `workerPath`: dist/traceWorker.js; without it large documents are checked on this thread. */
   constructor(private readonly workerPath?: string) {
@@ -41,11 +43,16 @@ export class TraceDiagnostics implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
       vscode.workspace.onDidChangeTextDocument((e) => {
         noteChange(e);
+        const edits = this.synced.get(e.document.uri.toString());
+        if (edits)
+          for (const c of e.contentChanges) edits.push({ offset: c.rangeOffset, length: c.rangeLength, text: c.text });
         this.schedule(e.document, settings().diagnosticsDelay);
       }),
       vscode.workspace.onDidCloseTextDocument((d) => {
         this.cancel(d.uri);
         this.collection.delete(d.uri);
+        if (this.synced.delete(d.uri.toString()))
+          this.worker?.postMessage({ id: 0, key: d.uri.toString(), forget: true, file: '', kernel: 'io' });
         forget(d);
       }),
     );
@@ -88,22 +95,35 @@ export class TraceDiagnostics implements vscode.Disposable {
 
   /** The whole-file check of a large document, off the extension host's thread, with progress. */
   private async checkInWorker(doc: vscode.TextDocument, version: number, token: vscode.CancellationToken) {
-    const req: CheckRequest = {
-      id: this.nextId++,
-      file: doc.uri.scheme === 'file' ? doc.uri.fsPath : doc.uri.toString(),
-      kernel: settings().kernel,
+    const key = doc.uri.toString();
+    const file = doc.uri.scheme === 'file' ? doc.uri.fsPath : key;
+    const request = (full: boolean): CheckRequest => {
+      const req: CheckRequest = { id: this.nextId++, key, file, kernel: settings().kernel };
+      const edits = this.synced.get(key);
+      if (!full && edits) {
+        // the worker has the text: only what changed since, and the length as a check
+        req.edits = edits.splice(0);
+        req.length = doc.offsetAt(doc.lineAt(doc.lineCount - 1).range.end);
+      } else if (doc.uri.scheme === 'file' && !doc.isDirty) {
+        // a saved, unchanged file is read by the worker itself: no 10+ MB string on this thread
+        req.path = doc.uri.fsPath;
+      } else req.text = doc.getText();
+      this.synced.set(key, []);
+      return req;
     };
-    // A saved, unchanged file is read by the worker itself: no 10+ MB string copied on this thread.
-    if (doc.uri.scheme === 'file' && !doc.isDirty) req.path = doc.uri.fsPath;
-    else req.text = doc.getText();
+    const ask = (req: CheckRequest) =>
+      new Promise<CheckReply>((resolve) => {
+        this.replies.set(req.id, resolve);
+        this.workerOf().postMessage(req);
+      });
     const reply = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: `hptrace: checking ${path.basename(req.file)}` },
-      () =>
-        new Promise<CheckReply>((resolve) => {
-          this.replies.set(req.id, resolve);
-          this.workerOf().postMessage(req);
-        }),
+      { location: vscode.ProgressLocation.Window, title: `hptrace: checking ${path.basename(file)}` },
+      async () => {
+        const r = await ask(request(false));
+        return r.resync ? ask(request(true)) : r;
+      },
     );
+    if (reply.failure) this.synced.delete(key);
     if (token.isCancellationRequested || doc.version !== version || doc.isClosed) return;
     if (reply.failure) {
       this.collection.set(doc.uri, [
@@ -112,10 +132,10 @@ export class TraceDiagnostics implements vscode.Disposable {
     } else {
       this.collection.set(
         doc.uri,
-        reply.errors!.map((e) => toDiagnostic(e, doc, `hptrace ${e.source}`)),
+        (reply.errors ?? []).map((e) => toDiagnostic(e, doc, `hptrace ${e.source}`)),
       );
     }
-    this.pending.delete(doc.uri.toString());
+    this.pending.delete(key);
     this.onDidUpdate.fire(doc.uri);
   }
 
@@ -129,6 +149,7 @@ export class TraceDiagnostics implements vscode.Disposable {
     const fail = (why: string) => {
       for (const [id, resolve] of this.replies) resolve({ id, failure: why, ms: 0 });
       this.replies.clear();
+      this.synced.clear(); // a new worker knows no text
       if (this.worker === w) this.worker = undefined;
     };
     w.on('error', (e) => fail(e.message));

@@ -2,6 +2,7 @@
 // hints, go to definition, and the Memslots / slot_phys views after a debug stop.
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { HptraceTestApi } from '../../src/extension/extension';
@@ -186,6 +187,60 @@ describe('hptrace extension', function () {
     assert.match(text, /H_PARAMETER\s+\d+/);
     const bad = await vscode.commands.executeCommand<string>('hptrace.runTrace', malformed);
     assert.match(bad, /ext-malformed\.hptrace:\d+:\d+: /, 'a bad trace reports FILE:LINE:COL');
+  });
+
+  it('checks a large trace in the worker, hovers it from its skeleton, and follows edits', async () => {
+    // 30k hcall lines after ext-io-bar's configuration, one of them malformed
+    const head = fs
+      .readFileSync(ioBar.fsPath, 'utf8')
+      .split('\n')
+      .filter((l) => !/^\s*hcall/.test(l));
+    const body: string[] = [];
+    for (let i = 0; i < 30000; i++)
+      body.push(
+        `hcall H_ENTER flags=0x0 pte_index=0x${(0x100 + (i % 64) * 8).toString(16)} pteh=0x4000000000001005 ptel=0x1000192`,
+      );
+    body[20000] = 'hcall H_ENTER flags=0x0 pte_index=0x100 pteh=0x4000000000001005 ptel=0xZZ';
+    const file = path.join(os.tmpdir(), `hptrace-large-${process.pid}.hptrace`);
+    fs.writeFileSync(file, [...head, ...body].join('\n') + '\n');
+    const big = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    try {
+      await vscode.window.showTextDocument(big);
+      const badLine = head.length + 20000; // 0-based
+      const diags = () => vscode.languages.getDiagnostics(big.uri);
+      const first = await until('the worker check of the large trace', () => diags().length > 0 && diags(), 30000);
+      assert.deepStrictEqual(
+        first.map((d) => d.range.start.line),
+        [badLine],
+        first.map((d) => d.message).join('\n'),
+      );
+      assert.strictEqual(first[0].source, 'hptrace parser');
+      const pos = posOf(big, '0x1000192', 'pte_index=0x108');
+      const md = hoverText(
+        await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', big.uri, pos),
+      );
+      assert.match(md, /HPTE second doubleword/);
+      // an edit inside an hcall line reaches the worker as an edit: a second malformed value
+      const other = head.length + 25000;
+      const col = big.lineAt(other).text.indexOf('ptel=0x') + 'ptel='.length;
+      const we = new vscode.WorkspaceEdit();
+      we.replace(big.uri, new vscode.Range(other, col, other, col + 2), 'QQ');
+      assert.ok(await vscode.workspace.applyEdit(we));
+      await until('the edit checked', () => diags().length === 2, 30000);
+      assert.deepStrictEqual(
+        diags().map((d) => d.range.start.line),
+        [badLine, other],
+      );
+      const symbols = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>(
+        'vscode.executeDocumentSymbolProvider',
+        big.uri,
+      );
+      const hcalls = symbols.find((s) => s.name === 'Hcalls');
+      assert.ok(hcalls && hcalls.children.length === 30 && /large trace/.test(hcalls.detail), hcalls?.detail);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+      fs.rmSync(file, { force: true });
+    }
   });
 
   it('fills the Memslots and slot_phys views at a stop on H_PARAMETER', async () => {

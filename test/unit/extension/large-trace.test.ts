@@ -7,7 +7,7 @@ import { hoverAt } from '../../../src/extension/hoverText';
 import { lineHints } from '../../../src/extension/inlayText';
 import { hcallGroupsNode, isHcallLine, skeletonOf, skeletonSurvives } from '../../../src/extension/largeTrace';
 import { TraceModel } from '../../../src/extension/traceModel';
-import { check } from '../../../src/extension/traceWorker';
+import { applyEdits, check } from '../../../src/extension/traceWorker';
 
 function findRoot(dir: string): string {
   while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
@@ -33,7 +33,7 @@ test('skeleton model: same host, same hover and hints as the full model', () => 
   const full = new TraceModel(text, 'x');
   const sk = new TraceModel(skeletonOf(lines.length, (i) => lines[i]).text, 'x');
   assert.equal(sk.errors.length, full.errors.length);
-  assert.deepEqual(sk.host().memslots.size, full.host().memslots.size);
+  assert.deepEqual(sk.host().memslots, full.host().memslots);
   for (let n = 1; n <= lines.length; n++) {
     const l = lines[n - 1];
     if (!isHcallLine(l)) continue;
@@ -79,4 +79,31 @@ test('worker check: the errors of the whole file as plain objects, from text or 
   assert.ok(fromPath.errors!.some((e) => e.line === 5 && e.col === 5 && e.source === 'host state'));
   assert.ok(fromPath.errors!.some((e) => e.source === 'parser'));
   assert.match(check({ id: 3, path: '/nonexistent/x.hptrace', file: 'x', kernel: 'io' }).failure!, /ENOENT/);
+});
+
+test('worker check: keeps the text and applies only the edits; a wrong length asks for a resync', () => {
+  const file = 'kept.hptrace';
+  const first = check({ id: 1, key: 'k', text, file, kernel: 'io' });
+  assert.deepEqual(first.errors, []);
+  // break one hcall line: "pte_index=0x..." -> "pte_index=zz"
+  const at = text.indexOf('pte_index=0x') + 'pte_index='.length;
+  const edit = { offset: at, length: 2, text: 'zz' };
+  const edited = applyEdits(text, [edit]);
+  const second = check({ id: 2, key: 'k', edits: [edit], length: edited.length, file, kernel: 'io' });
+  const direct = check({ id: 3, text: edited, file, kernel: 'io' });
+  assert.ok(second.errors!.length > 0);
+  assert.deepEqual(second.errors, direct.errors);
+  // undo it: back to no errors
+  const undo = { offset: at, length: 2, text: '0x' };
+  assert.deepEqual(check({ id: 4, key: 'k', edits: [undo], length: text.length, file, kernel: 'io' }).errors, []);
+  assert.equal(check({ id: 5, key: 'k', edits: [], length: text.length + 1, file, kernel: 'io' }).resync, true);
+  assert.equal(check({ id: 6, key: 'k', edits: [], length: text.length, file, kernel: 'io' }).resync, true, 'dropped');
+  assert.equal(check({ id: 7, key: 'other', edits: [], file, kernel: 'io' }).resync, true);
+  assert.equal(
+    applyEdits('abcdef', [
+      { offset: 4, length: 1, text: 'X' },
+      { offset: 0, length: 2, text: '' },
+    ]),
+    'cdXf',
+  );
 });
