@@ -2,9 +2,11 @@
 // Editor figures of the bench, measured in a real VS Code (code-server 4.100.3 + Debian's chromium,
 // as the e2e tier runs it; scripts/e2e/run.mjs launchHost) on a 200k-hcall trace (issue 12):
 //
-//   ui_first_stop_ms_200k  the trace open in an editor (language features active), the command
-//                          "hptrace: Debug This Trace" run from the palette -> the current-line marker
-//                          of the entry stop is drawn in the editor (median of --runs sessions)
+//   ui_first_stop_ms_200k  the trace just opened in an editor (its text on screen, the language
+//                          features still busy with it), the command "hptrace: Debug This Trace" run
+//                          from the palette -> the current-line marker of the entry stop is drawn in
+//                          the editor. On standard error also the same with the editor settled
+//                          (outline ready; --runs sessions, median)
 //   ui_hover_ms_200k       the trace open: the mouse comes to rest on a pteh value -> the hover with its
 //                          bit table is drawn (editor.hover.delay set to 0, so this is the provider
 //                          and the rendering; median of 7 hovers on different lines)
@@ -74,6 +76,21 @@ export async function measureUi(file, { runs = 3, inline = false, note = () => {
     );
     await page.locator('.editor-instance .view-lines span', { hasText: 'hcall' }).first().waitFor({ timeout: 60_000 });
     note(`opened ${name}: text on screen after ${Date.now() - tOpen} ms`);
+    // The issue's scenario: Debug This Trace as soon as the trace is on screen, while the editor
+    // features are still busy with the new document. This is the figure.
+    const stopOnce = async () => {
+      await runCommand(page, 'hptrace: Debug This Trace');
+      const t0 = Date.now();
+      await page.waitForSelector('.editor-instance .view-overlays .debug-top-stack-frame-line', {
+        timeout: 180_000,
+      });
+      const ms = Date.now() - t0;
+      await page.keyboard.press('Shift+F5');
+      await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
+      return ms;
+    };
+    firstStops.push(await stopOnce());
+    note(`first stop right after opening: ${firstStops[0]} ms`);
     // the editor features have seen the document: its outline (breadcrumbs) shows the hcall groups
     await page
       .locator('.breadcrumbs-control, .monaco-breadcrumbs', { hasText: /Hcalls|Configuration/ })
@@ -104,19 +121,12 @@ export async function measureUi(file, { runs = 3, inline = false, note = () => {
     }
     note(`hovers ${hovers.join(' ')} ms (of ${n} tokens)`);
     await page.keyboard.press('Escape');
+    const warm = [];
     for (let run = 0; run < runs; run++) {
-      // Debug This Trace -> the entry stop's current-line marker is drawn
-      await runCommand(page, 'hptrace: Debug This Trace');
-      const t0 = Date.now();
-      await page.waitForSelector('.editor-instance .view-overlays .debug-top-stack-frame-line', {
-        timeout: 120_000,
-      });
-      firstStops.push(Date.now() - t0);
-      note(`first stop ${firstStops.at(-1)} ms`);
-      await page.keyboard.press('Shift+F5');
-      await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
+      warm.push(await stopOnce());
       await settle(page, 1500);
     }
+    if (warm.length) note(`first stop with the editor settled: ${warm.join(' ')} ms (median ${median(warm)})`);
     await page.close();
     state.currentPage = null;
   } catch (e) {
@@ -128,7 +138,7 @@ export async function measureUi(file, { runs = 3, inline = false, note = () => {
     fs.rmSync(ws, { recursive: true, force: true });
   }
   return {
-    firstStop: firstStops.length ? median(firstStops) : NaN,
+    firstStop: firstStops.length ? firstStops[0] : NaN,
     hover: hovers.length ? median(hovers) : NaN,
   };
 }
