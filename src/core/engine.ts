@@ -15,11 +15,11 @@
 import * as fs from 'fs';
 import { RET_NONE, RET_UNKNOWN } from './bits';
 import { MonotoneColumn, NarrowColumn } from './columns';
-import { executeHcall, HcallResult } from './handlers';
+import { executeHcall, HcallResult, reusableResult } from './handlers';
 import { Journal } from './journal';
 import { Checkpoints } from './checkpoints';
 import { KernelVariant, Machine, MachineState } from './machine';
-import { newParserState, ParserState, parseLine } from './parser';
+import { newParserState, ParserState, parseHcallBytes, parseLine, reusableHcallRecord } from './parser';
 import { HcallRecord, TraceError, TraceRecord } from './records';
 import { applyRecord, diverged, resultUnknown } from './replay';
 
@@ -97,26 +97,38 @@ class LineReader {
     return this.bufStart + this.cursor;
   }
 
-  next(): { text: string; offset: number; lineNo: number } | null {
+  /** The line nextLine() found: view[start, end) without its line break, at byte offset `at`. */
+  start = 0;
+  end = 0;
+  at = 0;
+  get bytes(): Buffer {
+    return this.view;
+  }
+
+  /**
+   * Finds the next line without decoding it (start, end, at, lineNo are set); false at the end of
+   * the file. The bytes stay valid until the next call.
+   */
+  nextLine(): boolean {
     for (;;) {
       const e = this.view.indexOf(10, this.cursor);
       const fileEnd = this.bufStart + this.view.length >= this.size;
       if (e >= 0 || (fileEnd && this.cursor < this.view.length) || (this.cursor === 0 && this.view.length === CHUNK)) {
         // A line longer than a whole chunk is handed over as it is: the parser refuses it by length.
         const end = e >= 0 ? e : this.view.length;
-        const offset = this.bufStart + this.cursor;
-        let stop = end;
-        if (stop > this.cursor && this.view[stop - 1] === 13) stop--;
-        const text = this.view.toString('utf8', this.cursor, stop);
+        this.at = this.bufStart + this.cursor;
+        this.start = this.cursor;
+        this.end = end > this.cursor && this.view[end - 1] === 13 ? end - 1 : end;
         this.cursor = e >= 0 ? e + 1 : this.view.length;
-        return { text, offset, lineNo: ++this.lineNo };
+        this.lineNo++;
+        return true;
       }
-      if (fileEnd) return null;
+      if (fileEnd) return false;
       this.bufStart += this.cursor;
       const n = fs.readSync(this.fd, this.buf, 0, CHUNK, this.bufStart);
       this.view = this.buf.subarray(0, n);
       this.cursor = 0;
-      if (n === 0) return null;
+      if (n === 0) return false;
     }
   }
 }
@@ -155,6 +167,8 @@ export class Engine {
   /** The record parsed last at the frontier, so a caller checking it does not re-read the file. */
   private lastParsed: { index: number; rec: TraceRecord } | null = null;
   private readonly lineBuf = Buffer.allocUnsafe(4096);
+  private readonly hrec = reusableHcallRecord();
+  private readonly hres = reusableResult();
 
   constructor(
     readonly file: string,
@@ -252,8 +266,8 @@ export class Engine {
     this.seek(this.count);
     if (this.checkpoints.due(this.count)) this.checkpoints.add(this.count, this.m.saveState());
     for (;;) {
-      const l = this.reader.next();
-      if (!l) {
+      const r = this.reader;
+      if (!r.nextLine()) {
         this.complete = true;
         // The end is where a user jumps most; it is rarely on the interval grid.
         this.settle();
@@ -264,11 +278,22 @@ export class Engine {
       let rec: TraceRecord | null;
       let res: HcallResult | null;
       const mark = this.m.journal.length;
+      let reused = false;
       try {
-        rec = parseLine(this.st, l.lineNo, l.text);
-        if (!rec) continue;
-        // The machine validates a record before it changes anything, so a throw leaves no partial state.
-        res = applyRecord(this.m, rec, false);
+        // Hcall lines go from bytes to a reused record and result (no string, no objects per line);
+        // anything else (or anything unusual) through parseLine.
+        const k = parseHcallBytes(this.st, r.lineNo, r.bytes, r.start, r.end, this.hrec);
+        if (k === 0) continue;
+        if (k === 1) {
+          rec = this.hrec;
+          res = executeHcall(this.m, this.hrec, false, this.hres);
+          reused = true;
+        } else {
+          rec = parseLine(this.st, r.lineNo, r.bytes.toString('utf8', r.start, r.end));
+          if (!rec) continue;
+          // The machine validates a record before it changes anything, so a throw leaves no partial state.
+          res = applyRecord(this.m, rec, false);
+        }
       } catch (e) {
         if (!(e instanceof TraceError)) throw e;
         this.complete = true;
@@ -276,8 +301,8 @@ export class Engine {
         return false;
       }
       const i = this.count;
-      this.offsets.push(l.offset);
-      this.lines.push(l.lineNo);
+      this.offsets.push(r.at);
+      this.lines.push(r.lineNo);
       this.marks.push(mark);
       if (rec.kind === 'hcall' && res) {
         let f = F.HCALL;
@@ -310,7 +335,8 @@ export class Engine {
       }
       this.count++;
       this.applied = this.count;
-      this.lastParsed = { index: i, rec };
+      // A reused record is overwritten by the next line: record(i) reads that one again.
+      this.lastParsed = reused ? null : { index: i, rec };
       return true;
     }
   }
