@@ -152,13 +152,13 @@ export class Engine {
   private readonly offsets = new MonotoneColumn();
   private readonly lines = new MonotoneColumn();
   private readonly marks = new MonotoneColumn();
-  private readonly rets = new NarrowColumn(Int16Array, RET_NONE);
-  private readonly flagCol = new NarrowColumn(Uint8Array, -1);
-  private readonly vcpuCol = new NarrowColumn(Uint16Array, -1);
-  private readonly numbers = new NarrowColumn(Uint16Array, -1);
-  private readonly slots = new NarrowColumn(Int8Array, -1);
-  private readonly physIdx = new NarrowColumn(Uint32Array, -1);
-  private readonly hptIdx = new NarrowColumn(Uint32Array, -1);
+  private readonly rets = new NarrowColumn(RET_NONE);
+  private readonly flagCol = new NarrowColumn(-1);
+  private readonly vcpuCol = new NarrowColumn(-1);
+  private readonly numbers = new NarrowColumn(-1);
+  private readonly slots = new NarrowColumn(-1);
+  private readonly physIdx = new NarrowColumn(-1);
+  private readonly hptIdx = new NarrowColumn(-1);
   readonly checkpoints: Checkpoints;
   /** How many seeks restored a checkpoint (for tests and the bench). */
   restores = 0;
