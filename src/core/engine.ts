@@ -16,7 +16,7 @@ import * as fs from 'fs';
 import { RET_NONE, RET_UNKNOWN } from './bits';
 import { MonotoneColumn, NarrowColumn } from './columns';
 import { executeHcall, HcallResult, reusableResult } from './handlers';
-import { Journal } from './journal';
+import { Journal, JTag, SHORT_HPT, SHORT_INDEX_LIMIT, SHORT_PHYS } from './journal';
 import { Checkpoints } from './checkpoints';
 import { KernelVariant, Machine, MachineState } from './machine';
 import { newParserState, ParserState, parseHcallBytes, parseLine, reusableHcallRecord } from './parser';
@@ -74,6 +74,22 @@ function lowerBound(a: readonly number[], v: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** Words of the journal entry whose tag is `tag` (journal.ts has the layouts). */
+function entryLength(tag: number): number {
+  let n = 0;
+  if (tag >= SHORT_HPT) {
+    for (let w = 24; w < 30; w++) if (tag & (1 << w)) n++;
+    return 1 + n;
+  }
+  if (tag >= SHORT_PHYS) return 3;
+  const kind = tag & 0xff;
+  if (kind === JTag.Hpt) {
+    for (let w = 8; w < 14; w++) if (tag & (1 << w)) n++;
+    return 3 + n;
+  }
+  return kind === JTag.SlotPhys ? 6 : 2;
 }
 
 /** Frontier reads are this big; small enough that the first stop on a huge trace is immediate. */
@@ -404,15 +420,14 @@ export class Engine {
   wroteHpt(i: number, index: number): boolean {
     const j = this.m.journal;
     const end = this.mark(i + 1);
-    for (let p = this.mark(i); p < end;) {
+    for (let p = this.mark(i); p < end; p += entryLength(j.at(p))) {
       const tag = j.at(p);
-      const kind = tag & 0xff;
-      if (kind === 1) {
-        if (j.at(p + 1) * 4294967296 + j.at(p + 2) === index) return true;
-        let n = 0;
-        for (let w = 0; w < 6; w++) if (tag & (1 << (w + 8))) n++;
-        p += 3 + n;
-      } else p += kind === 2 ? 6 : 2;
+      if (
+        tag >= SHORT_HPT
+          ? (tag & (SHORT_INDEX_LIMIT - 1)) === index
+          : (tag & 0xff) === JTag.Hpt && j.at(p + 1) * 4294967296 + j.at(p + 2) === index
+      )
+        return true;
     }
     return false;
   }
@@ -421,17 +436,17 @@ export class Engine {
   wroteSlotPhys(i: number, slot: number, index: number): boolean {
     const j = this.m.journal;
     const end = this.mark(i + 1);
-    for (let p = this.mark(i); p < end;) {
+    for (let p = this.mark(i); p < end; p += entryLength(j.at(p))) {
       const tag = j.at(p);
-      const kind = tag & 0xff;
-      if (kind === 2) {
-        if (j.at(p + 1) === slot && j.at(p + 2) * 4294967296 + j.at(p + 3) === index) return true;
-        p += 6;
-      } else if (kind === 1) {
-        let n = 0;
-        for (let w = 0; w < 6; w++) if (tag & (1 << (w + 8))) n++;
-        p += 3 + n;
-      } else p += 2;
+      if (tag >= SHORT_HPT) continue;
+      if (tag >= SHORT_PHYS) {
+        if (((tag >>> 24) & 0x1f) === slot && (tag & (SHORT_INDEX_LIMIT - 1)) === index) return true;
+      } else if (
+        (tag & 0xff) === JTag.SlotPhys &&
+        j.at(p + 1) === slot &&
+        j.at(p + 2) * 4294967296 + j.at(p + 3) === index
+      )
+        return true;
     }
     return false;
   }

@@ -10,6 +10,17 @@ export const enum JTag {
   Object = 3,
 }
 
+/**
+ * Short forms of the two table entries, for indices below 2^24 (every HPT up to order 28, every
+ * memslot up to 2^24 pages): the index lives in the tag word instead of two words of its own.
+ *   HPT:       SHORT_HPT  | mask << 24 | index, then one delta per mask bit (mask: 6 bits)
+ *   slot_phys: SHORT_PHYS | slot << 24 | index, then the two deltas (slot: 5 bits)
+ * The long forms' tags are below 2^14, so bit 31 or 30 tells the forms apart.
+ */
+export const SHORT_HPT = 0x80000000;
+export const SHORT_PHYS = 0x40000000;
+export const SHORT_INDEX_LIMIT = 1 << 24;
+
 export interface Reversible {
   undo(): void;
   redo(): void;
