@@ -15,6 +15,8 @@ const PAGE = 1 << PAGE_SHIFT;
 const PAGE_MASK = PAGE - 1;
 
 type Packed = Uint8Array | Uint16Array | Uint32Array | Float64Array;
+const scratch = new Float64Array(PAGE);
+const MAX_EXACT = 2 ** 52;
 
 class PackedColumn {
   private readonly packed: Packed[] = [];
@@ -46,27 +48,29 @@ class PackedColumn {
 
   private freeze(): void {
     const c = this.cur;
-    const none = this.none;
-    let slope = 0;
-    if (this.linear) slope = Math.max(0, Math.floor((c[PAGE - 1] - c[0]) / (PAGE - 1)));
+    const none = this.none ?? NaN;
+    const slope = this.linear ? Math.max(0, Math.floor((c[PAGE - 1] - c[0]) / (PAGE - 1))) : 0;
+    // Residuals into a scratch page of doubles, then one native conversion into the packed array.
+    const r = scratch;
     let lo = Infinity;
     let hi = -Infinity;
     let hasNone = false;
-    let integral = true;
     for (let k = 0; k < PAGE; k++) {
       const v = c[k];
       if (v === none) {
         hasNone = true;
         continue;
       }
-      const r = v - k * slope;
-      if (r < lo) lo = r;
-      if (r > hi) hi = r;
-      if (!Number.isSafeInteger(v)) integral = false;
+      const x = v - k * slope;
+      r[k] = x;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
     }
     if (lo === Infinity) lo = hi = 0;
     const top = hi - lo + (hasNone ? 1 : 0);
-    const ctor = !integral
+    // Values are integers; a page reaching past 2^53 (never, for offsets in a file) keeps doubles.
+    const exact = lo >= -MAX_EXACT && hi <= MAX_EXACT;
+    const ctor = !exact
       ? Float64Array
       : top <= 0xff
         ? Uint8Array
@@ -77,17 +81,16 @@ class PackedColumn {
             : Float64Array;
     const out = new ctor(PAGE);
     if (ctor === Float64Array) {
-      // Doubles keep the values themselves (none included), exact whatever they are; NaN matches no code.
+      // Doubles keep the values themselves (none included); NaN matches no code.
       out.set(c);
       this.base.push(0);
       this.slope.push(0);
       this.noneCode.push(NaN);
     } else {
-      const code = hasNone ? hi - lo + 1 : -1;
-      for (let k = 0; k < PAGE; k++) {
-        const v = c[k];
-        out[k] = v === none ? code : v - k * slope - lo;
-      }
+      const code = hasNone ? top : -1;
+      for (let k = 0; k < PAGE; k++) r[k] = c[k] === none ? code + lo : r[k];
+      for (let k = 0; k < PAGE; k++) r[k] -= lo;
+      out.set(r);
       this.base.push(lo);
       this.slope.push(slope);
       this.noneCode.push(code);
