@@ -17,7 +17,7 @@ import { RET_NONE, RET_UNKNOWN } from './bits';
 import { MonotoneColumn, NarrowColumn } from './columns';
 import { executeHcall, HcallResult, reusableResult } from './handlers';
 import { Journal, JTag, SHORT_HPT, SHORT_INDEX_LIMIT, SHORT_PHYS } from './journal';
-import { Checkpoints } from './checkpoints';
+import { Checkpoints, SpillFile } from './checkpoints';
 import { KernelVariant, Machine, MachineState } from './machine';
 import { newParserState, ParserState, parseHcallBytes, parseLine, reusableHcallRecord } from './parser';
 import { HcallRecord, TraceError, TraceRecord } from './records';
@@ -40,9 +40,14 @@ export const F = {
 /** ret of a record that has no return code (not an hcall, or an hcall the emulation passes over). */
 export { RET_NONE } from './bits';
 
-/** Memory the checkpoints may use together, and the spacing they start from (records). */
-const CHECKPOINT_BUDGET = 256 << 20;
-const CHECKPOINT_INTERVAL = 1 << 15;
+/**
+ * Memory the checkpoints may use together on the heap, in the spill file, and the spacing they
+ * start from (records). A full HPT of order 24 is a 24 MB checkpoint: it goes to the spill file,
+ * so 2 GiB hold about 85 of them (every 2^17 records at 10M hcalls, every 2^21 at 100M).
+ */
+const CHECKPOINT_BUDGET = 64 << 20;
+const CHECKPOINT_DISK_BUDGET = 2 ** 31;
+const CHECKPOINT_INTERVAL = 1 << 17;
 
 /**
  * What restoring a checkpoint costs, in journal words (replaying one is a random access into the
@@ -54,7 +59,8 @@ function restoreCost(m: Machine, s: MachineState): number {
   let sparse = s.hpt.words.length;
   for (const o of m.slotObjects) bytes += o.physp.bytes;
   for (const d of s.phys) sparse += d.words.length;
-  return 64 + (bytes >>> 8) + (sparse >>> 3);
+  // Reading spilled copies back from the page cache costs about as much again as copying them.
+  return 64 + (bytes >>> 8) + (s.hpt.diskBytes >>> 8) + (sparse >>> 3);
 }
 
 export interface EngineOptions {
@@ -62,6 +68,13 @@ export interface EngineOptions {
   checkpointBudget?: number;
   /** Records between checkpoints to start with (a power of two). */
   checkpointInterval?: number;
+  /**
+   * Where well-filled tables of a checkpoint go: a temporary file (the default; its bytes live in the
+   * page cache, not the heap), or null to keep them in memory.
+   */
+  spillDir?: string | null;
+  /** Bytes the checkpoints may hold together in the spill file. */
+  checkpointDiskBudget?: number;
 }
 
 /** First index in a sorted array whose value is >= v. */
@@ -176,6 +189,8 @@ export class Engine {
   private readonly physIdx = new NarrowColumn(-1);
   private readonly hptIdx = new NarrowColumn(-1);
   readonly checkpoints: Checkpoints;
+  /** The checkpoints' spill file, or null when they are kept in memory. */
+  readonly spill: SpillFile | null = null;
   /** How many seeks restored a checkpoint (for tests and the bench). */
   restores = 0;
   /** Records whose journal entry is an object (host records): rare, and they bound XOR batches. */
@@ -195,9 +210,19 @@ export class Engine {
     this.fd = fs.openSync(file, 'r');
     this.reader = new LineReader(this.fd);
     this.st = newParserState(file);
+    if (opts.spillDir !== null) {
+      try {
+        this.spill = new SpillFile(opts.spillDir);
+      } catch {
+        this.spill = null; // no temporary directory: checkpoints stay in memory
+      }
+    }
+    this.m.hpt.spill = this.spill;
     this.checkpoints = new Checkpoints(
       opts.checkpointBudget ?? CHECKPOINT_BUDGET,
       opts.checkpointInterval ?? CHECKPOINT_INTERVAL,
+      this.spill ? (opts.checkpointDiskBudget ?? CHECKPOINT_DISK_BUDGET) : Infinity,
+      this.spill,
     );
   }
 
@@ -207,6 +232,7 @@ export class Engine {
     } catch {
       /* already closed */
     }
+    this.spill?.close();
   }
 
   /** File size and the byte offset reached, for progress. */
