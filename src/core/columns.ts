@@ -62,7 +62,6 @@ class PackedColumn {
         continue;
       }
       const x = v - k * slope;
-      r[k] = x;
       if (x < lo) lo = x;
       if (x > hi) hi = x;
     }
@@ -88,8 +87,9 @@ class PackedColumn {
       this.noneCode.push(NaN);
     } else {
       const code = hasNone ? top : -1;
-      for (let k = 0; k < PAGE; k++) r[k] = c[k] === none ? code + lo : r[k];
-      for (let k = 0; k < PAGE; k++) r[k] -= lo;
+      if (hasNone) for (let k = 0; k < PAGE; k++) r[k] = c[k] === none ? code : c[k] - k * slope - lo;
+      else if (slope !== 0) for (let k = 0; k < PAGE; k++) r[k] = c[k] - k * slope - lo;
+      else for (let k = 0; k < PAGE; k++) r[k] = c[k] - lo;
       out.set(r);
       this.base.push(lo);
       this.slope.push(slope);

@@ -48,6 +48,11 @@ export { RET_NONE } from './bits';
 const CHECKPOINT_BUDGET = 64 << 20;
 const CHECKPOINT_DISK_BUDGET = 2 ** 31;
 const CHECKPOINT_INTERVAL = 1 << 17;
+/**
+ * Journal pages (1 MB, about 55k records each) kept in memory: a walk between checkpoints spans a
+ * few, so 64 keep several walks' worth and the rest of the journal goes to the spill file.
+ */
+const JOURNAL_PAGES = 64;
 
 /**
  * What restoring a checkpoint costs, in journal words (replaying one is a random access into the
@@ -75,6 +80,8 @@ export interface EngineOptions {
   spillDir?: string | null;
   /** Bytes the checkpoints may hold together in the spill file. */
   checkpointDiskBudget?: number;
+  /** Full journal pages (1 MB each) kept in memory when there is a spill file; the rest go there. */
+  journalPages?: number;
 }
 
 /** First index in a sorted array whose value is >= v. */
@@ -218,6 +225,7 @@ export class Engine {
       }
     }
     this.m.hpt.spill = this.spill;
+    if (this.spill) this.m.journal.spillTo(this.spill, opts.journalPages ?? JOURNAL_PAGES);
     this.checkpoints = new Checkpoints(
       opts.checkpointBudget ?? CHECKPOINT_BUDGET,
       opts.checkpointInterval ?? CHECKPOINT_INTERVAL,
