@@ -358,7 +358,9 @@ class Dap {
 const adapterJs = path.join(root, 'dist', 'debugAdapter.js');
 
 async function startAdapter() {
-  const child = spawn(process.execPath, [adapterJs], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // HPTRACE_BENCH_ADAPTER_NODE_ARGS: extra node options for the adapter (e.g. --cpu-prof).
+  const extra = (process.env.HPTRACE_BENCH_ADAPTER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...extra, adapterJs], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
   const dap = new Dap(child);

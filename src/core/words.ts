@@ -333,7 +333,10 @@ export class SparseWords {
     const n = this.nonZeroCount;
     const keys = [...this.chunks.keys()].sort((x, y) => x - y);
     let d: WordsDump;
-    if (n * (width + 1) * 2 >= keys.length * CHUNK * width) {
+    // Chunk copies when at least ~40 % full (~10 % when they go to the spill file, which costs no
+    // memory: reading them back beats writing back entries one by one).
+    const dense = (this.spill !== null ? 8 : 2) * n * (width + 1) >= keys.length * CHUNK * width;
+    if (dense) {
       const size = keys.length * CHUNK * width * 4;
       if (this.spill !== null) {
         // Straight from the chunks to the file: no copy on the heap.
@@ -373,8 +376,24 @@ export class SparseWords {
       const keep = new Set(d.chunkKeys);
       for (const [key, c] of this.chunks) if (!keep.has(key)) c.fill(0);
       if (d.spillOffset >= 0) {
+        // One read per run of chunks that sit next to each other in a slab (64 at most), not per chunk.
         const chunkBytes = CHUNK * width * 4;
-        d.chunkKeys.forEach((key, k) => this.spillRead(d, d.spillOffset + k * chunkBytes, this.chunkForWrite(key)));
+        let run: Uint32Array | null = null;
+        let runStart = 0;
+        const flush = () => {
+          if (run) this.spillRead(d, d.spillOffset + runStart * chunkBytes, run);
+        };
+        d.chunkKeys.forEach((key, k) => {
+          const c = this.chunkForWrite(key);
+          if (run && c.buffer === run.buffer && c.byteOffset === run.byteOffset + run.byteLength)
+            run = new Uint32Array(run.buffer, run.byteOffset, run.length + c.length);
+          else {
+            flush();
+            run = c;
+            runStart = k;
+          }
+        });
+        flush();
       } else d.chunkKeys.forEach((key, k) => this.chunkForWrite(key).set(d.chunkCopies[k]));
     } else {
       for (const c of this.chunks.values()) c.fill(0);
