@@ -2,15 +2,21 @@
  * Seekable replay over a trace file, for the debugger.
  *
  * Records are read and executed lazily, from the file in chunks: only as far as someone has asked
- * ("explored"). Per explored record the engine keeps an index row (columns.ts, ~28 bytes): byte
+ * ("explored"). Hcall lines go from bytes to a reused record (parseHcallBytes): no string or objects
+ * per line. Per explored record the engine keeps an index row (columns.ts, ~17 bytes packed): byte
  * offset, line, journal mark (Machine.journal length before the record) and a compact result
  * (return code, flags, the memslot / slot_phys / HPT indices it used). A record is re-read from its
  * byte offset when its arguments are needed; the whole file is never held as one string.
  *
  * Moving inside the explored range replays the journal (XOR deltas: the same entries undo and redo),
  * starting from the current state or from the nearest checkpoint (checkpoints.ts), whichever is
- * cheaper, so a jump costs at most about half a checkpoint interval of journal wherever it goes.
- * Moving past the frontier parses and executes.
+ * cheaper, so a jump costs at most about half a checkpoint interval of journal wherever it goes: the
+ * engine never replays from the start. Moving past the frontier parses and executes.
+ *
+ * Memory: whole-table checkpoint copies and all but the newest JOURNAL_PAGES journal pages go to an
+ * unlinked temporary file (the spill file; its bytes sit in the page cache, not in the heap), so the
+ * heap holds the index, a bounded journal window, the machine and at most CHECKPOINT_BUDGET of
+ * small checkpoints.
  */
 import * as fs from 'fs';
 import { RET_NONE, RET_UNKNOWN } from './bits';
