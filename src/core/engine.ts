@@ -49,10 +49,10 @@ export { RET_NONE } from './bits';
 /**
  * Memory the checkpoints may use together on the heap, in the spill file, and the spacing they
  * start from (records). A full HPT of order 24 is a 24 MB checkpoint: it goes to the spill file,
- * so 2 GiB hold about 85 of them (every 2^17 records at 10M hcalls, every 2^21 at 100M).
+ * so 4 GiB hold about 170 of them (every 2^17 records at 10M hcalls, every 2^20 at 100M).
  */
 const CHECKPOINT_BUDGET = 64 << 20;
-const CHECKPOINT_DISK_BUDGET = 2 ** 31;
+const CHECKPOINT_DISK_BUDGET = 2 ** 32;
 const CHECKPOINT_INTERVAL = 1 << 17;
 /**
  * Journal pages (1 MB, about 55k records each) kept in memory: a walk between checkpoints spans a
