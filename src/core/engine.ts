@@ -456,6 +456,22 @@ export class Engine {
     }
   }
 
+  /**
+   * Calls fn(slot, index) for each table entry record i wrote, in journal order: slot -1 for an HPT
+   * entry, else slot_phys[slot][index]. Reads the journal only (its layouts are in journal.ts).
+   */
+  forEachWrite(i: number, fn: (slot: number, index: number) => void): void {
+    const j = this.m.journal;
+    const end = this.mark(i + 1);
+    for (let p = this.mark(i); p < end; p += entryLength(j.at(p))) {
+      const tag = j.at(p);
+      if (tag >= SHORT_HPT) fn(-1, tag & (SHORT_INDEX_LIMIT - 1));
+      else if (tag >= SHORT_PHYS) fn((tag >>> 24) & 0x1f, tag & (SHORT_INDEX_LIMIT - 1));
+      else if ((tag & 0xff) === JTag.Hpt) fn(-1, j.at(p + 1) * 4294967296 + j.at(p + 2));
+      else if ((tag & 0xff) === JTag.SlotPhys) fn(j.at(p + 1), j.at(p + 2) * 4294967296 + j.at(p + 3));
+    }
+  }
+
   /** Whether record i wrote (a non-zero delta to) HPT entry `index`. Reads the journal only. */
   wroteHpt(i: number, index: number): boolean {
     const j = this.m.journal;
