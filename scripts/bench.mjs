@@ -35,6 +35,19 @@
 //                        scattered over the big trace: a jump's cost depends on how far its target
 //                        is from a checkpoint, so the end alone is not the worst case.
 //   adapter_rss_mb_*     peak RSS (VmHWM) of the adapter process after all of that on the big trace
+//   index_s_*            that first goto to the last line: the adapter's first full read of the big
+//                        trace (with progress events), from the request to the stop on screen
+//   index_ratio_*        index_s / replay_s of the same trace
+//
+// `--huge` (opt-in, not part of npm test) does the same on a 100M-hcall trace (~9.5 GB, generated
+// once into the cache; a few minutes): floor_s_100m, replay_s_100m, replay_ratio_100m (one run each
+// unless --runs), first_stop_param_ms_100m, index_s_100m, next_ms_100m, stepback_ms_100m,
+// goto_max_ms_100m, continue_full_s_100m (a new session: from the entry stop, continue with the
+// H_PARAMETER filter under a condition that never holds, to the end of the trace),
+// adapter_rss_mb_100m (the larger of the two sessions' peaks).
+//
+// Adding figures: call figure(NAME, VALUE) (or ctx.figure from another script; see the end of this
+// file for where a one-line hook goes).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -76,11 +89,12 @@ if (argv[0] === '--floor') {
 function usage(msg) {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
   process.stderr.write(
-    'usage: node scripts/bench.mjs [--quick | --hcalls N] [--runs K] [--steps K] [--no-adapter] [--cache DIR]\n',
+    'usage: node scripts/bench.mjs [--quick | --hcalls N | --huge] [--runs K] [--steps K] [--no-adapter] [--cache DIR]\n',
   );
   process.exit(2);
 }
 let quick = false;
+let huge = false;
 let only = 0;
 let runs = 3;
 let steps = 7;
@@ -94,6 +108,7 @@ for (let i = 0; i < argv.length; i++) {
     return v;
   };
   if (a === '--quick') quick = true;
+  else if (a === '--huge') huge = true;
   else if (a === '--hcalls') only = num();
   else if (a === '--runs') runs = num();
   else if (a === '--steps') steps = num();
@@ -114,6 +129,9 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const fmt = (x, digits) => x.toFixed(digits);
+/** One named figure, or `n/a (why)` when it could not be measured. */
+const figureOr = (name, value, digits, why) =>
+  figure(name, value === undefined || value === null || !Number.isFinite(value) ? `n/a (${why})` : fmt(value, digits));
 
 // ---- traces -------------------------------------------------------------------------------------
 const genPath = path.join(root, 'scripts', 'gen.mjs');
@@ -340,7 +358,9 @@ class Dap {
 const adapterJs = path.join(root, 'dist', 'debugAdapter.js');
 
 async function startAdapter() {
-  const child = spawn(process.execPath, [adapterJs], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // HPTRACE_BENCH_ADAPTER_NODE_ARGS: extra node options for the adapter (e.g. --cpu-prof).
+  const extra = (process.env.HPTRACE_BENCH_ADAPTER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...extra, adapterJs], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
   const dap = new Dap(child);
@@ -430,6 +450,13 @@ async function adapterFigures(tSmall, tBig) {
     `${label(tSmall.n)}: first stop on entry ${entry.map((x) => x.toFixed(0)).join(' ')} ms, at the first H_PARAMETER ${param.map((x) => x.toFixed(0)).join(' ')} ms`,
   );
 
+  Object.assign(out, await bigSession(tBig));
+  return out;
+}
+
+/** Launches on a big trace, reads it whole with a goto to its end, then times steps and jumps there. */
+async function bigSession(tBig) {
+  const out = {};
   const dap = await startAdapter();
   try {
     const launched = dap.request(
@@ -458,6 +485,7 @@ async function adapterFigures(tSmall, tBig) {
     note(`${label(tBig.n)}: the first goto to the last line (line ${tBig.lastHcall}) reads the whole trace …`);
     const cold = await gotoLine(tBig.lastHcall, 1_800_000);
     note(`${label(tBig.n)}: first goto to the end (reads and indexes the trace): ${(cold / 1000).toFixed(1)} s`);
+    out.index = cold / 1000;
     const gotos = [];
     for (let k = 0; k < steps; k++) {
       await gotoLine(tBig.firstHcall);
@@ -498,55 +526,109 @@ async function adapterFigures(tSmall, tBig) {
   return out;
 }
 
-// ---- run ----------------------------------------------------------------------------------------
-const S = label(small);
-const B = label(big);
-const tSmall = trace(small);
-const tBig = big === small ? tSmall : trace(big);
-
-for (const t of big === small ? [tSmall] : [tSmall, tBig]) {
-  const f = cliFigures(t);
-  figure(`floor_s_${label(t.n)}`, fmt(f.floor, 3));
-  figure(`replay_s_${label(t.n)}`, fmt(f.replay, 3));
-  figure(`replay_ratio_${label(t.n)}`, fmt(f.replay / f.floor, 2));
-  if (t === tBig) t.cliRss = f.rss;
-}
-
-if (!only) await (await import('./bench-import.mjs')).benchImport({ root, cache, runs, note, figure, timeNode }); // import_ratio_1m (issue 13)
-
-const adapterNames = [
-  `first_stop_entry_ms_${S}`,
-  `first_stop_param_ms_${S}`,
-  `next_ms_${B}`,
-  `stepback_ms_${B}`,
-  `goto_end_ms_${B}`,
-  `reverse_continue_ms_${B}`,
-  `goto_max_ms_${B}`,
-];
-let a = null;
-let why = '';
-if (!adapter) why = 'skipped with --no-adapter';
-else if (!fs.existsSync(adapterJs)) why = 'dist/debugAdapter.js is missing: the adapter is not built';
-else {
+/** A new session: from the entry stop, continue to the end with a condition that never holds. */
+async function continueFull(t) {
+  const dap = await startAdapter();
   try {
-    a = await adapterFigures(tSmall, tBig);
-  } catch (e) {
-    why = `adapter: ${String(e.message).replace(/\s+/g, ' ').slice(0, 300)}`;
-    note(why);
+    const launched = dap.request('launch', { trace: t.file, kernel: 'io', stopOnEntry: true }, 600_000);
+    await dap.event('initialized', 600_000);
+    await dap.request('setExceptionBreakpoints', {
+      filters: [],
+      filterOptions: [{ filterId: 'H_PARAMETER', condition: 'ret != H_PARAMETER' }],
+    });
+    await dap.request('configurationDone', {});
+    await launched;
+    await showStop(dap, await dap.event('stopped', 600_000));
+    const r = await timedStop(dap, 'continue', { threadId: 1 }, 7_200_000);
+    if (r.line < t.lastHcall) note(`continue stopped at line ${r.line}, not at the end (${t.lastHcall})`);
+    return { secs: r.ms / 1000, rss: vmHwmMb(dap.child.pid) };
+  } finally {
+    await stopAdapter(dap);
   }
 }
-const vals = a ? [a.entry, a.param, a.next, a.stepBack, a.gotoEnd, a.reverse, a.gotoMax] : [];
-adapterNames.forEach((n, k) => figure(n, a ? fmt(vals[k], 1) : `n/a (${why})`));
-figure(
-  `cli_rss_mb_${B}`,
-  Number.isFinite(tBig.cliRss) ? fmt(tBig.cliRss, 0) : 'n/a (no maxRSS from the replay process)',
-);
-figure(
-  `adapter_rss_mb_${B}`,
-  a ? (Number.isFinite(a.rss) ? fmt(a.rss, 0) : 'n/a (no /proc/PID/status VmHWM on this system)') : `n/a (${why})`,
-);
-if (adapter) await (await import('./bench-overview.mjs')).overviewBench({ traces: [tSmall, tBig].filter((t, i, a) => a.indexOf(t) === i), figure, note, label }); // prettier-ignore
-await (await import('./bench-ui.mjs')).benchUi({ figure, note, trace }); // editor figures in a real VS Code (issue 12)
+
+// ---- run ----------------------------------------------------------------------------------------
+if (huge) {
+  // The 100M-hcall figures only (the issue's `--huge`): CLI once unless --runs, then two adapter sessions.
+  const HUGE = 100_000_000;
+  const t = trace(HUGE);
+  const L = label(HUGE);
+  if (!argv.includes('--runs')) runs = 1;
+  const f = cliFigures(t);
+  figure(`floor_s_${L}`, fmt(f.floor, 3));
+  figure(`replay_s_${L}`, fmt(f.replay, 3));
+  figure(`replay_ratio_${L}`, fmt(f.replay / f.floor, 2));
+  figure(`cli_rss_mb_${L}`, fmt(f.rss, 0));
+  let why = adapter ? '' : 'skipped with --no-adapter';
+  let a = null;
+  let c = null;
+  if (adapter) {
+    try {
+      const p = await firstStop(t, { stopOnEntry: false, breakOn: ['H_PARAMETER'] });
+      figure(`first_stop_param_ms_${L}`, fmt(p.ms, 1));
+      a = await bigSession(t);
+      c = await continueFull(t);
+    } catch (e) {
+      why = `adapter: ${String(e.message).replace(/\s+/g, ' ').slice(0, 300)}`;
+      note(why);
+    }
+  }
+  if (!a && !c) figure(`first_stop_param_ms_${L}`, `n/a (${why})`);
+  figureOr(`index_s_${L}`, a?.index, 2, why);
+  figureOr(`index_ratio_${L}`, a ? a.index / f.replay : NaN, 2, why);
+  figureOr(`next_ms_${L}`, a?.next, 1, why);
+  figureOr(`stepback_ms_${L}`, a?.stepBack, 1, why);
+  figureOr(`goto_end_ms_${L}`, a?.gotoEnd, 1, why);
+  figureOr(`goto_max_ms_${L}`, a?.gotoMax, 1, why);
+  figureOr(`reverse_continue_ms_${L}`, a?.reverse, 1, why);
+  figureOr(`continue_full_s_${L}`, c?.secs, 1, why || 'the continue session failed');
+  figureOr(`adapter_rss_mb_${L}`, Math.max(a?.rss ?? NaN, c?.rss ?? NaN), 0, why || 'no VmHWM');
+} else {
+  const S = label(small);
+  const B = label(big);
+  const tSmall = trace(small);
+  const tBig = big === small ? tSmall : trace(big);
+
+  for (const t of big === small ? [tSmall] : [tSmall, tBig]) {
+    const f = cliFigures(t);
+    figure(`floor_s_${label(t.n)}`, fmt(f.floor, 3));
+    figure(`replay_s_${label(t.n)}`, fmt(f.replay, 3));
+    figure(`replay_ratio_${label(t.n)}`, fmt(f.replay / f.floor, 2));
+    t.replay = f.replay;
+    if (t === tBig) t.cliRss = f.rss;
+  }
+
+  if (!only) await (await import('./bench-import.mjs')).benchImport({ root, cache, runs, note, figure, timeNode }); // import_ratio_1m (issue 13)
+
+  let a = null;
+  let why = '';
+  if (!adapter) why = 'skipped with --no-adapter';
+  else if (!fs.existsSync(adapterJs)) why = 'dist/debugAdapter.js is missing: the adapter is not built';
+  else {
+    try {
+      a = await adapterFigures(tSmall, tBig);
+    } catch (e) {
+      why = `adapter: ${String(e.message).replace(/\s+/g, ' ').slice(0, 300)}`;
+      note(why);
+    }
+  }
+  figureOr(`first_stop_entry_ms_${S}`, a?.entry, 1, why);
+  figureOr(`first_stop_param_ms_${S}`, a?.param, 1, why);
+  figureOr(`next_ms_${B}`, a?.next, 1, why);
+  figureOr(`stepback_ms_${B}`, a?.stepBack, 1, why);
+  figureOr(`goto_end_ms_${B}`, a?.gotoEnd, 1, why);
+  figureOr(`reverse_continue_ms_${B}`, a?.reverse, 1, why);
+  figureOr(`goto_max_ms_${B}`, a?.gotoMax, 1, why);
+  figureOr(`index_s_${B}`, a?.index, 2, why);
+  figureOr(`index_ratio_${B}`, a ? a.index / tBig.replay : NaN, 2, why);
+  figureOr(`cli_rss_mb_${B}`, tBig.cliRss, 0, 'no maxRSS from the replay process');
+  figureOr(`adapter_rss_mb_${B}`, a?.rss, 0, why || 'no /proc/PID/status VmHWM on this system');
+
+  // Other scripts' figures: one line each (figure(NAME, VALUE) prints one, note(TEXT) a side note).
+  if (adapter) await (await import('./bench-overview.mjs')).overviewBench({ traces: [tSmall, tBig].filter((t, i, a) => a.indexOf(t) === i), figure, note, label }); // prettier-ignore
+  await (await import('./bench-ui.mjs')).benchUi({ figure, note, trace }); // editor figures in a real VS Code (issue 12)
+}
+
 try {
   fs.unlinkSync(rssOut);
 } catch {

@@ -1,101 +1,119 @@
 /**
  * Per-record columns of the engine's index. A 10M-hcall trace has ten million rows, so each column
- * is paged (growing never copies, and never leaves the half-empty tail a doubling array has) and as
- * narrow as its values allow: a return code or an hcall number takes 2 bytes, not 8.
+ * is paged (growing never copies) and each full page is packed as narrow as its values allow.
+ *
+ * Rows are pushed into one Float64Array page (every push is the same monomorphic store, whatever
+ * the column). When that page is full it is frozen: its rows are stored as unsigned residuals from
+ * a line base + k * slope (k the row in the page), in the narrowest of Uint8/Uint16/Uint32/Float64
+ * arrays that holds them. A non-decreasing column (byte offsets, line numbers, journal marks) gets
+ * the page's average step as its slope, so lines take 1 byte a row and offsets and marks 2; other
+ * columns use slope 0 (a return code or an hcall number takes 1 byte). One residual code of a page
+ * may stand for the column's `none`, so a column mixing -1 or RET_NONE with small values stays narrow.
  */
 const PAGE_SHIFT = 16;
 const PAGE = 1 << PAGE_SHIFT;
 const PAGE_MASK = PAGE - 1;
 
-type Narrow = Int8Array | Uint8Array | Int16Array | Uint16Array | Uint32Array;
-type NarrowCtor = new (n: number) => Narrow;
+type Packed = Uint8Array | Uint16Array | Uint32Array | Float64Array;
+const scratch = new Float64Array(PAGE);
+const MAX_EXACT = 2 ** 52;
 
-const RANGES = new Map<NarrowCtor, [number, number]>([
-  [Int8Array, [-128, 127]],
-  [Uint8Array, [0, 255]],
-  [Int16Array, [-32768, 32767]],
-  [Uint16Array, [0, 65535]],
-  [Uint32Array, [0, 4294967295]],
-]);
-
-/**
- * Integers stored in a narrow typed array. The two highest codes are reserved: one stands for
- * `none` (the column's "no value", e.g. -1 or RET_NONE), the other sends the read to an overflow
- * map, so a rare wide value (an HPT index past 2^32, vcpu 100000) still round-trips exactly.
- */
-export class NarrowColumn {
-  private readonly pages: Narrow[] = [];
-  private readonly overflow = new Map<number, number>();
-  private readonly min: number;
-  private readonly escape: number;
-  private readonly noneCode: number;
+class PackedColumn {
+  private readonly packed: Packed[] = [];
+  /** Per frozen page: the value of row 0's residual 0, the step per row, the code of `none` (or -1). */
+  private readonly base: number[] = [];
+  private readonly slope: number[] = [];
+  private readonly noneCode: number[] = [];
+  private cur = new Float64Array(PAGE);
   length = 0;
 
   constructor(
-    private readonly ctor: NarrowCtor,
-    private readonly none: number,
-  ) {
-    const [min, max] = RANGES.get(ctor)!;
-    this.min = min;
-    this.escape = max;
-    this.noneCode = max - 1;
-  }
+    private readonly none: number | null,
+    private readonly linear: boolean,
+  ) {}
 
   push(v: number): void {
-    const i = this.length++;
-    const o = i & PAGE_MASK;
-    if (o === 0) this.pages.push(new this.ctor(PAGE));
-    const page = this.pages[i >>> PAGE_SHIFT];
-    if (v >= this.min && v < this.noneCode) page[o] = v;
-    else if (v === this.none) page[o] = this.noneCode;
-    else {
-      page[o] = this.escape;
-      this.overflow.set(i, v);
-    }
+    this.cur[this.length & PAGE_MASK] = v;
+    if ((++this.length & PAGE_MASK) === 0) this.freeze();
   }
 
   get(i: number): number {
-    const c = this.pages[i >>> PAGE_SHIFT][i & PAGE_MASK];
-    if (c < this.noneCode) return c;
-    return c === this.noneCode ? this.none : this.overflow.get(i)!;
+    const p = i >>> PAGE_SHIFT;
+    const k = i & PAGE_MASK;
+    if (p === this.packed.length) return this.cur[k];
+    const r = this.packed[p][k];
+    if (r === this.noneCode[p]) return this.none!;
+    return this.base[p] + k * this.slope[p] + r;
+  }
+
+  private freeze(): void {
+    const c = this.cur;
+    const none = this.none ?? NaN;
+    const slope = this.linear ? Math.max(0, Math.floor((c[PAGE - 1] - c[0]) / (PAGE - 1))) : 0;
+    // Residuals into a scratch page of doubles, then one native conversion into the packed array.
+    const r = scratch;
+    let lo = Infinity;
+    let hi = -Infinity;
+    let hasNone = false;
+    for (let k = 0; k < PAGE; k++) {
+      const v = c[k];
+      if (v === none) {
+        hasNone = true;
+        continue;
+      }
+      const x = v - k * slope;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    if (lo === Infinity) lo = hi = 0;
+    const top = hi - lo + (hasNone ? 1 : 0);
+    // Values are integers; a page reaching past 2^53 (never, for offsets in a file) keeps doubles.
+    const exact = lo >= -MAX_EXACT && hi <= MAX_EXACT;
+    const ctor = !exact
+      ? Float64Array
+      : top <= 0xff
+        ? Uint8Array
+        : top <= 0xffff
+          ? Uint16Array
+          : top <= 0xffffffff
+            ? Uint32Array
+            : Float64Array;
+    const out = new ctor(PAGE);
+    if (ctor === Float64Array) {
+      // Doubles keep the values themselves (none included); NaN matches no code.
+      out.set(c);
+      this.base.push(0);
+      this.slope.push(0);
+      this.noneCode.push(NaN);
+    } else {
+      const code = hasNone ? top : -1;
+      if (hasNone) for (let k = 0; k < PAGE; k++) r[k] = c[k] === none ? code : c[k] - k * slope - lo;
+      else if (slope !== 0) for (let k = 0; k < PAGE; k++) r[k] = c[k] - k * slope - lo;
+      else for (let k = 0; k < PAGE; k++) r[k] = c[k] - lo;
+      out.set(r);
+      this.base.push(lo);
+      this.slope.push(slope);
+      this.noneCode.push(code);
+    }
+    this.packed.push(out);
   }
 
   get bytes(): number {
-    const row = this.pages.length ? this.pages[0].BYTES_PER_ELEMENT : 0;
-    return this.pages.length * PAGE * row + this.overflow.size * 40;
+    return this.packed.reduce((s, p) => s + p.byteLength, 0) + this.cur.byteLength;
   }
 }
 
-/**
- * A non-decreasing column (byte offsets, line numbers, journal marks): each page keeps the value of
- * its first row as a double and the rows as uint32 differences from it. A page whose span passes
- * 2^32 (a gigabyte-long run of comments) is kept as doubles instead.
- */
-export class MonotoneColumn {
-  private readonly bases: number[] = [];
-  private readonly pages: (Uint32Array | Float64Array)[] = [];
-  length = 0;
-
-  push(v: number): void {
-    const i = this.length++;
-    const p = i >>> PAGE_SHIFT;
-    if (p === this.pages.length) {
-      this.pages.push(new Uint32Array(PAGE));
-      this.bases.push(v);
-    }
-    let page = this.pages[p];
-    const d = v - this.bases[p];
-    if (page instanceof Uint32Array && d > 0xffffffff) {
-      const wide = new Float64Array(PAGE);
-      for (let k = 0; k < (i & PAGE_MASK); k++) wide[k] = page[k];
-      this.pages[p] = page = wide;
-    }
-    page[i & PAGE_MASK] = d;
+/** Integers with a `none` value (e.g. -1 or RET_NONE), packed per page. */
+export class NarrowColumn extends PackedColumn {
+  constructor(none: number) {
+    super(none, false);
   }
+}
 
-  get(i: number): number {
-    const p = i >>> PAGE_SHIFT;
-    return this.bases[p] + this.pages[p][i & PAGE_MASK];
+/** A non-decreasing column (byte offsets, line numbers, journal marks). */
+export class MonotoneColumn extends PackedColumn {
+  constructor() {
+    super(null, true);
   }
 
   /** The last row whose value is <= v, or -1 (rows are non-decreasing). */
@@ -111,9 +129,5 @@ export class MonotoneColumn {
       } else hi = mid - 1;
     }
     return best;
-  }
-
-  get bytes(): number {
-    return this.pages.reduce((s, p) => s + p.byteLength, 0);
   }
 }

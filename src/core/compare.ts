@@ -270,29 +270,20 @@ export function attachWriters(e: Engine, c: Comparison, lo: number, hi: number):
   for (const list of [c.slot_phys.filled, c.slot_phys.changed, c.slot_phys.cleared])
     for (const x of list) physWanted.set(`${x.slot}:${x.index}`, x);
   if (hptWanted.size === 0 && physWanted.size === 0) return;
-  const j = e.m.journal;
   for (let i = lo; i < hi; i++) {
-    const end = e.mark(i + 1);
     let line = -1;
-    for (let p = e.mark(i); p < end;) {
-      const tag = j.at(p);
-      const kind = tag & 0xff;
-      if (kind === 1) {
-        const index = j.at(p + 1) * 4294967296 + j.at(p + 2);
+    e.forEachWrite(i, (slot, index) => {
+      if (slot < 0) {
         const hit = hptWanted.get(index);
         if (hit) {
           if (line < 0) line = e.line(i);
           for (const x of hit) x.line = line;
         }
-        let n = 0;
-        for (let w = 0; w < 6; w++) if (tag & (1 << (w + 8))) n++;
-        p += 3 + n;
-      } else if (kind === 2) {
-        const hit = physWanted.get(`${j.at(p + 1)}:${j.at(p + 2) * 4294967296 + j.at(p + 3)}`);
+      } else {
+        const hit = physWanted.get(`${slot}:${index}`);
         if (hit) hit.line = line < 0 ? (line = e.line(i)) : line;
-        p += 6;
-      } else p += 2;
-    }
+      }
+    });
   }
 }
 

@@ -2,25 +2,31 @@
  * Seekable replay over a trace file, for the debugger.
  *
  * Records are read and executed lazily, from the file in chunks: only as far as someone has asked
- * ("explored"). Per explored record the engine keeps an index row (columns.ts, ~28 bytes): byte
+ * ("explored"). Hcall lines go from bytes to a reused record (parseHcallBytes): no string or objects
+ * per line. Per explored record the engine keeps an index row (columns.ts, ~17 bytes packed): byte
  * offset, line, journal mark (Machine.journal length before the record) and a compact result
  * (return code, flags, the memslot / slot_phys / HPT indices it used). A record is re-read from its
  * byte offset when its arguments are needed; the whole file is never held as one string.
  *
  * Moving inside the explored range replays the journal (XOR deltas: the same entries undo and redo),
  * starting from the current state or from the nearest checkpoint (checkpoints.ts), whichever is
- * cheaper, so a jump costs at most about half a checkpoint interval of journal wherever it goes.
- * Moving past the frontier parses and executes.
+ * cheaper, so a jump costs at most about half a checkpoint interval of journal wherever it goes: the
+ * engine never replays from the start. Moving past the frontier parses and executes.
+ *
+ * Memory: whole-table checkpoint copies and all but the newest JOURNAL_PAGES journal pages go to an
+ * unlinked temporary file (the spill file; its bytes sit in the page cache, not in the heap), so the
+ * heap holds the index, a bounded journal window, the machine and at most CHECKPOINT_BUDGET of
+ * small checkpoints.
  */
 import * as fs from 'fs';
 import { RET_NONE, RET_UNKNOWN } from './bits';
 import { MonotoneColumn, NarrowColumn } from './columns';
-import { executeHcall, HcallResult } from './handlers';
-import { Journal } from './journal';
-import { Checkpoints } from './checkpoints';
+import { executeHcall, HcallResult, reusableResult } from './handlers';
+import { Journal, JTag, SHORT_HPT, SHORT_INDEX_LIMIT, SHORT_PHYS } from './journal';
+import { Checkpoints, SpillFile } from './checkpoints';
 import { KernelVariant, Machine, MachineState } from './machine';
-import { LineReader } from './lines';
-import { newParserState, ParserState, parseLine } from './parser';
+import { ByteLines, LineKind } from './lines';
+import { newParserState, ParserState, parseHcallBytes, parseLine, reusableHcallRecord } from './parser';
 import { HcallRecord, TraceError, TraceRecord } from './records';
 import { applyRecord, diverged, resultUnknown } from './replay';
 
@@ -41,9 +47,19 @@ export const F = {
 /** ret of a record that has no return code (not an hcall, or an hcall the emulation passes over). */
 export { RET_NONE } from './bits';
 
-/** Memory the checkpoints may use together, and the spacing they start from (records). */
-const CHECKPOINT_BUDGET = 256 << 20;
-const CHECKPOINT_INTERVAL = 1 << 15;
+/**
+ * Memory the checkpoints may use together on the heap, in the spill file, and the spacing they
+ * start from (records). A full HPT of order 24 is a 24 MB checkpoint: it goes to the spill file,
+ * so 4 GiB hold about 170 of them (every 2^17 records at 10M hcalls, every 2^20 at 100M).
+ */
+const CHECKPOINT_BUDGET = 64 << 20;
+const CHECKPOINT_DISK_BUDGET = 2 ** 32;
+const CHECKPOINT_INTERVAL = 1 << 17;
+/**
+ * Journal pages (1 MB, about 55k records each) kept in memory: a walk between checkpoints spans a
+ * few, so 64 keep several walks' worth and the rest of the journal goes to the spill file.
+ */
+const JOURNAL_PAGES = 64;
 
 /**
  * What restoring a checkpoint costs, in journal words (replaying one is a random access into the
@@ -55,7 +71,8 @@ function restoreCost(m: Machine, s: MachineState): number {
   let sparse = s.hpt.words.length;
   for (const o of m.slotObjects) bytes += o.physp.bytes;
   for (const d of s.phys) sparse += d.words.length;
-  return 64 + (bytes >>> 8) + (sparse >>> 3);
+  // Reading spilled copies back from the page cache costs about as much again as copying them.
+  return 64 + (bytes >>> 8) + (s.hpt.diskBytes >>> 8) + (sparse >>> 3);
 }
 
 export interface EngineOptions {
@@ -63,6 +80,15 @@ export interface EngineOptions {
   checkpointBudget?: number;
   /** Records between checkpoints to start with (a power of two). */
   checkpointInterval?: number;
+  /**
+   * Where well-filled tables of a checkpoint go: a temporary file (the default; its bytes live in the
+   * page cache, not the heap), or null to keep them in memory.
+   */
+  spillDir?: string | null;
+  /** Bytes the checkpoints may hold together in the spill file. */
+  checkpointDiskBudget?: number;
+  /** Full journal pages (1 MB each) kept in memory when there is a spill file; the rest go there. */
+  journalPages?: number;
 }
 
 /** First index in a sorted array whose value is >= v. */
@@ -75,6 +101,22 @@ function lowerBound(a: readonly number[], v: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** Words of the journal entry whose tag is `tag` (journal.ts has the layouts). */
+function entryLength(tag: number): number {
+  let n = 0;
+  if (tag >= SHORT_HPT) {
+    for (let w = 24; w < 30; w++) if (tag & (1 << w)) n++;
+    return 1 + n;
+  }
+  if (tag >= SHORT_PHYS) return 3;
+  const kind = tag & 0xff;
+  if (kind === JTag.Hpt) {
+    for (let w = 8; w < 14; w++) if (tag & (1 << w)) n++;
+    return 3 + n;
+  }
+  return kind === JTag.SlotPhys ? 6 : 2;
 }
 
 export class Engine {
@@ -90,20 +132,22 @@ export class Engine {
   readonly vcpus = new Set<number>();
 
   private readonly fd: number;
-  private readonly reader: LineReader;
+  private readonly reader: ByteLines;
   private readonly st: ParserState;
   // The index: one row per explored record (~28 bytes).
   private readonly offsets = new MonotoneColumn();
   private readonly lines = new MonotoneColumn();
   private readonly marks = new MonotoneColumn();
-  private readonly rets = new NarrowColumn(Int16Array, RET_NONE);
-  private readonly flagCol = new NarrowColumn(Uint8Array, -1);
-  private readonly vcpuCol = new NarrowColumn(Uint16Array, -1);
-  private readonly numbers = new NarrowColumn(Uint16Array, -1);
-  private readonly slots = new NarrowColumn(Int8Array, -1);
-  private readonly physIdx = new NarrowColumn(Uint32Array, -1);
-  private readonly hptIdx = new NarrowColumn(Uint32Array, -1);
+  private readonly rets = new NarrowColumn(RET_NONE);
+  private readonly flagCol = new NarrowColumn(-1);
+  private readonly vcpuCol = new NarrowColumn(-1);
+  private readonly numbers = new NarrowColumn(-1);
+  private readonly slots = new NarrowColumn(-1);
+  private readonly physIdx = new NarrowColumn(-1);
+  private readonly hptIdx = new NarrowColumn(-1);
   readonly checkpoints: Checkpoints;
+  /** The checkpoints' spill file, or null when they are kept in memory. */
+  readonly spill: SpillFile | null = null;
   /** How many seeks restored a checkpoint (for tests and the bench). */
   restores = 0;
   /** Records whose journal entry is an object (host records): rare, and they bound XOR batches. */
@@ -111,6 +155,8 @@ export class Engine {
   /** The record parsed last at the frontier, so a caller checking it does not re-read the file. */
   private lastParsed: { index: number; rec: TraceRecord } | null = null;
   private readonly lineBuf = Buffer.allocUnsafe(4096);
+  private readonly hrec = reusableHcallRecord();
+  private readonly hres = reusableResult();
 
   constructor(
     readonly file: string,
@@ -119,11 +165,27 @@ export class Engine {
   ) {
     this.m = new Machine(kernel, file);
     this.fd = fs.openSync(file, 'r');
-    this.reader = new LineReader(this.fd, file);
+    try {
+      this.reader = new ByteLines(this.fd, { file });
+    } catch (e) {
+      fs.closeSync(this.fd); // a refused file (not a regular file) must not leak its descriptor
+      throw e;
+    }
     this.st = newParserState(file);
+    if (opts.spillDir !== null) {
+      try {
+        this.spill = new SpillFile(opts.spillDir);
+      } catch {
+        this.spill = null; // no temporary directory: checkpoints stay in memory
+      }
+    }
+    this.m.hpt.spill = this.spill;
+    if (this.spill) this.m.journal.spillTo(this.spill, opts.journalPages ?? JOURNAL_PAGES);
     this.checkpoints = new Checkpoints(
       opts.checkpointBudget ?? CHECKPOINT_BUDGET,
       opts.checkpointInterval ?? CHECKPOINT_INTERVAL,
+      this.spill ? (opts.checkpointDiskBudget ?? CHECKPOINT_DISK_BUDGET) : Infinity,
+      this.spill,
     );
   }
 
@@ -133,6 +195,7 @@ export class Engine {
     } catch {
       /* already closed */
     }
+    this.spill?.close();
   }
 
   /** File size and the byte offset reached, for progress. */
@@ -140,7 +203,7 @@ export class Engine {
     return this.reader.size;
   }
   get bytesRead(): number {
-    return this.reader.offset;
+    return this.reader.nextOffset;
   }
 
   // ---- per-record facts ------------------------------------------------------------------
@@ -208,8 +271,14 @@ export class Engine {
     this.seek(this.count);
     if (this.checkpoints.due(this.count)) this.checkpoints.add(this.count, this.m.saveState());
     for (;;) {
-      const l = this.reader.next();
-      if (!l) {
+      const r = this.reader;
+      const kind = r.next();
+      if (kind === LineKind.TooLong) {
+        this.complete = true;
+        this.error = r.tooLongError(this.file);
+        return false;
+      }
+      if (kind === LineKind.End) {
         this.complete = true;
         // The end is where a user jumps most; it is rarely on the interval grid.
         this.settle();
@@ -217,19 +286,25 @@ export class Engine {
           this.error = new TraceError(this.file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"');
         return false;
       }
-      if (l.error) {
-        this.complete = true;
-        this.error = l.error;
-        return false;
-      }
       let rec: TraceRecord | null;
       let res: HcallResult | null;
       const mark = this.m.journal.length;
+      let reused = false;
       try {
-        rec = parseLine(this.st, l.lineNo, l.text);
-        if (!rec) continue;
-        // The machine validates a record before it changes anything, so a throw leaves no partial state.
-        res = applyRecord(this.m, rec, false);
+        // Hcall lines go from bytes to a reused record and result (no string, no objects per line);
+        // anything else (or anything unusual) through parseLine.
+        const k = parseHcallBytes(this.st, r.lineNo, r.buf, r.start, r.end, this.hrec);
+        if (k === 0) continue;
+        if (k === 1) {
+          rec = this.hrec;
+          res = executeHcall(this.m, this.hrec, false, this.hres);
+          reused = true;
+        } else {
+          rec = parseLine(this.st, r.lineNo, r.buf.toString('utf8', r.start, r.end));
+          if (!rec) continue;
+          // The machine validates a record before it changes anything, so a throw leaves no partial state.
+          res = applyRecord(this.m, rec, false);
+        }
       } catch (e) {
         if (!(e instanceof TraceError)) throw e;
         this.complete = true;
@@ -237,8 +312,8 @@ export class Engine {
         return false;
       }
       const i = this.count;
-      this.offsets.push(l.offset);
-      this.lines.push(l.lineNo);
+      this.offsets.push(r.offset);
+      this.lines.push(r.lineNo);
       this.marks.push(mark);
       if (rec.kind === 'hcall' && res) {
         let f = F.HCALL;
@@ -271,7 +346,8 @@ export class Engine {
       }
       this.count++;
       this.applied = this.count;
-      this.lastParsed = { index: i, rec };
+      // A reused record is overwritten by the next line: record(i) reads that one again.
+      this.lastParsed = reused ? null : { index: i, rec };
       return true;
     }
   }
@@ -335,19 +411,34 @@ export class Engine {
     }
   }
 
+  /**
+   * Calls fn(slot, index) for each table entry record i wrote, in journal order: slot -1 for an HPT
+   * entry, else slot_phys[slot][index]. Reads the journal only (its layouts are in journal.ts).
+   */
+  forEachWrite(i: number, fn: (slot: number, index: number) => void): void {
+    const j = this.m.journal;
+    const end = this.mark(i + 1);
+    for (let p = this.mark(i); p < end; p += entryLength(j.at(p))) {
+      const tag = j.at(p);
+      if (tag >= SHORT_HPT) fn(-1, tag & (SHORT_INDEX_LIMIT - 1));
+      else if (tag >= SHORT_PHYS) fn((tag >>> 24) & 0x1f, tag & (SHORT_INDEX_LIMIT - 1));
+      else if ((tag & 0xff) === JTag.Hpt) fn(-1, j.at(p + 1) * 4294967296 + j.at(p + 2));
+      else if ((tag & 0xff) === JTag.SlotPhys) fn(j.at(p + 1), j.at(p + 2) * 4294967296 + j.at(p + 3));
+    }
+  }
+
   /** Whether record i wrote (a non-zero delta to) HPT entry `index`. Reads the journal only. */
   wroteHpt(i: number, index: number): boolean {
     const j = this.m.journal;
     const end = this.mark(i + 1);
-    for (let p = this.mark(i); p < end;) {
+    for (let p = this.mark(i); p < end; p += entryLength(j.at(p))) {
       const tag = j.at(p);
-      const kind = tag & 0xff;
-      if (kind === 1) {
-        if (j.at(p + 1) * 4294967296 + j.at(p + 2) === index) return true;
-        let n = 0;
-        for (let w = 0; w < 6; w++) if (tag & (1 << (w + 8))) n++;
-        p += 3 + n;
-      } else p += kind === 2 ? 6 : 2;
+      if (
+        tag >= SHORT_HPT
+          ? (tag & (SHORT_INDEX_LIMIT - 1)) === index
+          : (tag & 0xff) === JTag.Hpt && j.at(p + 1) * 4294967296 + j.at(p + 2) === index
+      )
+        return true;
     }
     return false;
   }
@@ -356,17 +447,17 @@ export class Engine {
   wroteSlotPhys(i: number, slot: number, index: number): boolean {
     const j = this.m.journal;
     const end = this.mark(i + 1);
-    for (let p = this.mark(i); p < end;) {
+    for (let p = this.mark(i); p < end; p += entryLength(j.at(p))) {
       const tag = j.at(p);
-      const kind = tag & 0xff;
-      if (kind === 2) {
-        if (j.at(p + 1) === slot && j.at(p + 2) * 4294967296 + j.at(p + 3) === index) return true;
-        p += 6;
-      } else if (kind === 1) {
-        let n = 0;
-        for (let w = 0; w < 6; w++) if (tag & (1 << (w + 8))) n++;
-        p += 3 + n;
-      } else p += 2;
+      if (tag >= SHORT_HPT) continue;
+      if (tag >= SHORT_PHYS) {
+        if (((tag >>> 24) & 0x1f) === slot && (tag & (SHORT_INDEX_LIMIT - 1)) === index) return true;
+      } else if (
+        (tag & 0xff) === JTag.SlotPhys &&
+        j.at(p + 1) === slot &&
+        j.at(p + 2) * 4294967296 + j.at(p + 3) === index
+      )
+        return true;
     }
     return false;
   }

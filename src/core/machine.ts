@@ -3,7 +3,7 @@
  * slot_phys arrays, and the hashed page table with its reverse map. Every change goes through the
  * journal so the replay engine can move backwards.
  */
-import { Journal, JOURNAL_PAGE_MASK, JTag, Reversible } from './journal';
+import { Journal, JOURNAL_PAGE_MASK, JTag, Reversible, SHORT_HPT, SHORT_INDEX_LIMIT, SHORT_PHYS } from './journal';
 import { CpuRecord, HostRecord, HptRecord, MemslotRecord, MunmapRecord, TraceError, VmaRecord } from './records';
 import { EMPTY_DUMP, SparseWords, WordsDump, writeDeltas } from './words';
 
@@ -321,7 +321,8 @@ export class Machine {
     const mask = this.hpt.writeFrom(index, first, count, hptValues);
     const j = this.journal;
     if (mask === 0 || !j.enabled) return;
-    j.push3(JTag.Hpt | (mask << 8), Math.floor(index / 4294967296), index >>> 0);
+    if (index < SHORT_INDEX_LIMIT) j.push((SHORT_HPT | (mask << 24) | index) >>> 0);
+    else j.push3(JTag.Hpt | (mask << 8), Math.floor(index / 4294967296), index >>> 0);
     for (let w = 0; w < HPT_WIDTH; w++) if (mask & (1 << w)) j.push(writeDeltas[w]);
   }
 
@@ -344,8 +345,13 @@ export class Machine {
     const mask = slot.physp.writeFrom(index, 0, 2, v);
     const j = this.journal;
     if (mask === 0 || !j.enabled) return;
-    j.push3(JTag.SlotPhys, slot.id, Math.floor(index / 4294967296));
-    j.push3(index >>> 0, mask & 1 ? writeDeltas[0] : 0, mask & 2 ? writeDeltas[1] : 0);
+    const d0 = mask & 1 ? writeDeltas[0] : 0;
+    const d1 = mask & 2 ? writeDeltas[1] : 0;
+    if (index < SHORT_INDEX_LIMIT && slot.id < 32) j.push3((SHORT_PHYS | (slot.id << 24) | index) >>> 0, d0, d1);
+    else {
+      j.push3(JTag.SlotPhys, slot.id, Math.floor(index / 4294967296));
+      j.push3(index >>> 0, d0, d1);
+    }
   }
 
   /**
@@ -371,7 +377,13 @@ export class Machine {
       }
       const tag = a[o];
       const kind = tag & 0xff;
-      if (kind === JTag.Hpt) {
+      if (tag >= SHORT_HPT) {
+        i += 1 + this.hpt.xorFrom(tag & (SHORT_INDEX_LIMIT - 1), (tag >>> 24) & 0x3f, a, o + 1);
+      } else if (tag >= SHORT_PHYS) {
+        const slot = this.memslots[(tag >>> 24) & 0x1f];
+        if (slot) slot.physp.xorFrom(tag & (SHORT_INDEX_LIMIT - 1), 3, a, o + 1);
+        i += 3;
+      } else if (kind === JTag.Hpt) {
         const index = a[o + 1] * 4294967296 + a[o + 2];
         i += 3 + this.hpt.xorFrom(index, tag >>> 8, a, o + 3);
       } else if (kind === JTag.SlotPhys) {

@@ -25,10 +25,17 @@ export interface WordsDump {
   readonly index: Uint32Array | Float64Array;
   readonly words: Uint32Array;
   readonly chunkKeys: readonly number[];
+  /** The chunk copies in memory, or empty when they were spilled (then spillOffset >= 0). */
   readonly chunkCopies: readonly Uint32Array[];
   readonly live: number;
   readonly flagged: number;
+  /** Bytes held in memory. */
   readonly bytes: number;
+  /** Where the chunk copies are in the spill file (-1: in memory), and how many bytes they take there. */
+  readonly spillOffset: number;
+  readonly diskBytes: number;
+  /** Set when its spilled copies were released: the table never hands it out again. */
+  dead?: boolean;
 }
 
 /** The dump of an empty table. */
@@ -40,7 +47,20 @@ export const EMPTY_DUMP: WordsDump = {
   live: 0,
   flagged: 0,
   bytes: 0,
+  spillOffset: -1,
+  diskBytes: 0,
 };
+
+/**
+ * A file that takes a table's chunk copies instead of the heap (the engine's checkpoints): a restore
+ * reads them back straight into the table's chunks, from the page cache while memory is plentiful.
+ */
+export interface ChunkSpill {
+  /** Writes the chunks one after the other; returns the offset of the first. */
+  write(chunks: readonly Uint32Array[]): number;
+  /** Reads into.byteLength bytes at offset into `into`. */
+  read(offset: number, into: Uint32Array): void;
+}
 
 /** Deltas of the last writeFrom, by word of the entry (valid where its mask bit is set). */
 export const writeDeltas = new Uint32Array(8);
@@ -62,6 +82,8 @@ export class SparseWords {
   private flagged = 0;
   /** The dump the table equals (made by dump() or restored by load()); any write clears it. */
   private same: WordsDump | null = null;
+  /** Where dump() puts well-filled tables' chunk copies (null: in memory). */
+  spill: ChunkSpill | null = null;
 
   constructor(
     readonly width: number,
@@ -306,21 +328,24 @@ export class SparseWords {
 
   /** The non-zero entries now (shared with the last dump when nothing was written since). */
   dump(): WordsDump {
-    if (this.same !== null) return this.same;
+    if (this.same !== null && !this.same.dead) return this.same;
     const width = this.width;
     const n = this.nonZeroCount;
     const keys = [...this.chunks.keys()].sort((x, y) => x - y);
     let d: WordsDump;
-    if (n * (width + 1) * 2 >= keys.length * CHUNK * width) {
-      const copies = keys.map((k) => this.chunks.get(k)!.slice());
-      d = {
-        ...EMPTY_DUMP,
-        chunkKeys: keys,
-        chunkCopies: copies,
-        live: n,
-        flagged: this.flagged,
-        bytes: keys.length * CHUNK * width * 4,
-      };
+    // Chunk copies when at least ~40 % full (~10 % when they go to the spill file, which costs no
+    // memory: reading them back beats writing back entries one by one).
+    const dense = (this.spill !== null ? 8 : 2) * n * (width + 1) >= keys.length * CHUNK * width;
+    if (dense) {
+      const size = keys.length * CHUNK * width * 4;
+      if (this.spill !== null) {
+        // Straight from the chunks to the file: no copy on the heap.
+        const spillOffset = this.spill.write(keys.map((k) => this.chunks.get(k)!));
+        d = { ...EMPTY_DUMP, chunkKeys: keys, live: n, flagged: this.flagged, spillOffset, diskBytes: size };
+      } else {
+        const copies = keys.map((k) => this.chunks.get(k)!.slice());
+        d = { ...EMPTY_DUMP, chunkKeys: keys, chunkCopies: copies, live: n, flagged: this.flagged, bytes: size };
+      }
     } else {
       const wide = keys.length > 0 && (keys[keys.length - 1] + 1) * CHUNK > 4294967296;
       const index = wide ? new Float64Array(n) : new Uint32Array(n);
@@ -350,7 +375,26 @@ export class SparseWords {
     if (d.chunkKeys.length > 0) {
       const keep = new Set(d.chunkKeys);
       for (const [key, c] of this.chunks) if (!keep.has(key)) c.fill(0);
-      d.chunkKeys.forEach((key, k) => this.chunkForWrite(key).set(d.chunkCopies[k]));
+      if (d.spillOffset >= 0) {
+        // One read per run of chunks that sit next to each other in a slab (64 at most), not per chunk.
+        const chunkBytes = CHUNK * width * 4;
+        let run: Uint32Array | null = null;
+        let runStart = 0;
+        const flush = () => {
+          if (run) this.spillRead(d, d.spillOffset + runStart * chunkBytes, run);
+        };
+        d.chunkKeys.forEach((key, k) => {
+          const c = this.chunkForWrite(key);
+          if (run && c.buffer === run.buffer && c.byteOffset === run.byteOffset + run.byteLength)
+            run = new Uint32Array(run.buffer, run.byteOffset, run.length + c.length);
+          else {
+            flush();
+            run = c;
+            runStart = k;
+          }
+        });
+        flush();
+      } else d.chunkKeys.forEach((key, k) => this.chunkForWrite(key).set(d.chunkCopies[k]));
     } else {
       for (const c of this.chunks.values()) c.fill(0);
       const { index, words } = d;
@@ -370,6 +414,11 @@ export class SparseWords {
     this.liveStale = false;
     this.flagged = d.flagged;
     this.same = d;
+  }
+
+  private spillRead(d: WordsDump, offset: number, into: Uint32Array): void {
+    if (this.spill === null || d.dead) throw new Error('a spilled table dump is no longer readable');
+    this.spill.read(offset, into);
   }
 
   /** Deep copy, for snapshots. */

@@ -43,6 +43,8 @@ test('bench smoke run: every figure, numeric', { timeout: 180_000 }, () => {
     'goto_max_ms',
     'adapter_rss_mb',
     'overview_ms', // scripts/bench-overview.mjs (n/a without the e2e host's chromium)
+    'index_s',
+    'index_ratio',
   ];
   assert.deepEqual([...figures.keys()].sort(), [...cli, ...dap].map((n) => `${n}_10k`).sort(), 'the figure names');
   const adapterBuilt = fs.existsSync(path.join(root, 'dist', 'debugAdapter.js'));
