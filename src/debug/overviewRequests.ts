@@ -17,6 +17,7 @@
 import { compareLines, Comparison, comparisonText, snapshotOf, stateAt, StateSnapshot } from '../core/compare';
 import { Engine } from '../core/engine';
 import { findKind, overviewBins, OverviewBins, ptegMap, PtegMap } from '../core/overview';
+import { registerCustomRequest } from './viewRequests';
 
 export const REQUEST_OVERVIEW = 'hptrace.overview';
 export const REQUEST_PTEG_MAP = 'hptrace.ptegMap';
@@ -50,10 +51,6 @@ export interface OverviewHost {
   engine(): Engine;
   /** Reads the trace on until enough() or its end; may report progress and be cancelled. */
   index(enough: () => boolean, what: string): Promise<void>;
-}
-
-export function isOverviewRequest(command: string): boolean {
-  return REQUESTS.has(command);
 }
 
 function num(v: unknown, name: string, fallback?: number): number {
@@ -134,4 +131,11 @@ export async function answerOverviewRequest(host: OverviewHost, command: string,
     default:
       throw new Error(`unknown request ${command}`);
   }
+}
+
+// In a debug session, each overview request is one entry of the session's handler table.
+for (const command of REQUESTS) {
+  registerCustomRequest(command, (ctx, args) =>
+    answerOverviewRequest({ engine: ctx.engine, index: (f, w) => ctx.runtime.readAhead(f, w) }, command, args),
+  );
 }

@@ -60,7 +60,7 @@ import { EVENT_STATE_CHANGED, HptraceLaunchArguments, StateChangedEvent } from '
 import { ProgressReport } from './runtime/slices';
 import { OutputEvent as RuntimeOutput, Runtime, StopEvent } from './runtime/runtime';
 import { stopScopes } from './scopes';
-import { answerOverviewRequest, isOverviewRequest } from './overviewRequests';
+import './overviewRequests'; // registers the overview's custom requests
 import { hcallLinesOf, notATrace } from './traceFiles';
 import { VarStore } from './variables';
 import { CUSTOM_REQUESTS } from './viewRequests';
@@ -583,20 +583,12 @@ export class HptraceDebugSession extends LoggingDebugSession {
   // ---- custom requests (table: viewRequests.ts) -----------------------------------------
 
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
-    if (isOverviewRequest(command)) {
-      const host = { engine: () => this.rt.idle(), index: (f: () => boolean, w: string) => this.rt.readAhead(f, w) };
-      return this.guard(response, async () =>
-        this.sendResponse({
-          ...response,
-          body: await answerOverviewRequest(host, command, args),
-        } as DebugProtocol.Response),
-      );
-    }
-    this.guard(response, () => {
+    // Every custom request is one entry of the handler table (viewRequests.ts, overviewRequests.ts).
+    this.guard(response, async () => {
       const handler = CUSTOM_REQUESTS.get(command);
       if (!handler) throw new Error(`unknown request ${command}`);
       const rt = this.rt;
-      response.body = handler({ engine: () => rt.idle(), pos: rt.pos, executed: rt.executed, runtime: rt }, args);
+      response.body = await handler({ engine: () => rt.idle(), pos: rt.pos, executed: rt.executed, runtime: rt }, args);
       this.sendResponse(response);
     });
   }

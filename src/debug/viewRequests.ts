@@ -26,6 +26,7 @@ export interface CustomRequestContext {
   runtime: Runtime;
 }
 
+/** A handler returns the response body, or a promise of it (a request that reads the trace on first). */
 export type CustomHandler = (ctx: CustomRequestContext, args: unknown) => unknown;
 
 export const CUSTOM_REQUESTS = new Map<string, CustomHandler>();
