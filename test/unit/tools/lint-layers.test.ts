@@ -25,6 +25,7 @@ const cases: [string, string, boolean][] = [
   ['src/debug/x.ts', "import * as vscode from 'vscode';", true],
   ['src/debug/x.ts', "import { m } from '../cli/main';", true],
   ['src/debug/x.ts', "import { e } from '../extension/views';", true],
+  ['src/debug/x.ts', "import { i } from '../import/importer';", true],
   ['src/cli/x.ts', "import { s } from '../debug/session';", true],
   ['src/cli/x.ts', "import * as vscode from 'vscode';", true],
   ['src/extension/x.ts', "import { m } from '../cli/main';", true],
