@@ -14,7 +14,7 @@
  *
  * The generator keeps its own model of the kernel (slot_phys per memslot, the HPT's valid bits, the
  * stored first doubleword and the guest's view of the second one) following
- * shared/reference/hpte-reference.md, so it knows the result of every hcall. About 30% of the hcalls
+ * the handlers' order of checks (docs/kernel-sources.md), so it knows the result of every hcall. About 30% of the hcalls
  * carry a recorded result; recorded registers are only those the model knows exactly (H_ENTER r4,
  * H_REMOVE r4, H_READ's v words and the guest view under H_R_XLATE). About 0.1% of the recorded
  * results are deliberately wrong, so a replay shows a few divergences; their number is in the

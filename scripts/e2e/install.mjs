@@ -7,7 +7,7 @@
 // A marker file (<cache>/.install-complete.json) records a completed install for
 // the pinned versions below, so a second run returns at once.
 //
-// Why the install is done by hand (see shared/notes/vscode-host.md): npm 11 blocks
+// Why the install is done by hand: npm 11 blocks
 // dependency install scripts, code-server's own postinstall refuses to run as root
 // without unsafe-perm and then downloads ripgrep from GitHub (no internet here).
 // So: install with --ignore-scripts, rebuild only the native modules, redo the

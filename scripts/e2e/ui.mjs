@@ -23,7 +23,7 @@
 // each { name, run(ctx), vscode? } runs in order on the same workbench (`vscode`: a RegExp of the
 // VS Code versions it runs on, default all); add a check as a phase of its own.
 //
-// Practical notes (shared/notes/vscode-host.md): wait for the quick-open row before Enter;
+// Practical notes from driving it: wait for the quick-open row before Enter;
 // a hover right after opening a file can be missed — click, move away, hover again.
 
 import fs from 'node:fs';
