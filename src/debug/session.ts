@@ -25,6 +25,7 @@
 import * as path from 'path';
 import {
   Event,
+  ContinuedEvent,
   InitializedEvent,
   Logger,
   logger,
@@ -92,7 +93,7 @@ export class HptraceDebugSession extends LoggingDebugSession {
     this.setDebuggerColumnsStartAt1(true);
     this.configDone = new Promise((r) => (this.resolveConfigDone = r));
     this.rt.on('stop', (s) => this.onStop(s));
-    this.rt.on('output', (o) => this.onOutput(o));
+    this.rt.on('output', (o: RuntimeOutput) => this.output(o.text, o.category, o.line));
     this.rt.on('progress', (p) => this.onProgress(p));
   }
 
@@ -145,10 +146,6 @@ export class HptraceDebugSession extends LoggingDebugSession {
       ev.body.column = this.convertDebuggerColumnToClient(1);
     }
     this.sendEvent(ev);
-  }
-
-  private onOutput(o: RuntimeOutput): void {
-    this.output(o.text, o.category, o.line);
   }
 
   private onProgress(p: ProgressReport): void {
@@ -560,6 +557,7 @@ export class HptraceDebugSession extends LoggingDebugSession {
         if (n.indexed) response.body.indexedVariables = n.indexed.count;
       } else if (cmd.kind === 'find') {
         this.rt.engine();
+        this.resumedByEvaluate();
         const where = await this.rt.find(Expr.parse(cmd.condition));
         const at = /^line (\d+)$/.exec(where);
         response.body = {
@@ -573,11 +571,17 @@ export class HptraceDebugSession extends LoggingDebugSession {
         if (line < 1) throw new Error(`goto LINE: there is no line ${cmd.line}`);
         const k = await this.rt.recordForLine(line);
         if (k < 0) throw new Error(`goto: no hcall at or after line ${cmd.line}`);
+        this.resumedByEvaluate();
         this.rt.goto(k);
         response.body = { result: `at line ${this.clientLine(e.line(k))}`, variablesReference: 0 };
       }
       this.sendResponse(response);
     });
+  }
+
+  /** Console find/goto move, and evaluate does not imply running: DAP wants a continued event. */
+  private resumedByEvaluate(): void {
+    this.sendEvent(new ContinuedEvent(this.rt.threadOf(this.rt.pos), true));
   }
 
   // ---- custom requests (table: viewRequests.ts) -----------------------------------------

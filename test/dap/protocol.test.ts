@@ -196,3 +196,15 @@ describe('DAP conformance for other clients', () => {
     }
   });
 });
+
+test('a goto or find typed in the console sends continued before its stop (evaluate does not imply running)', async () => {
+  await dc.initializeRequest({ adapterID: 'hptrace' } as DebugProtocol.InitializeRequestArguments);
+  await launchAfter({ trace: IO_BAR, stopOnEntry: true });
+  const order: string[] = [];
+  dc.on('continued', () => order.push('continued'));
+  dc.on('stopped', (e: Stopped) => order.push(`stopped:${e.body.reason}`));
+  const stopped = dc.waitForEvent('stopped') as Promise<Stopped>;
+  await dc.evaluateRequest({ expression: 'goto 34', context: 'repl' });
+  assert.equal((await stopped).body.reason, 'goto');
+  assert.deepEqual(order, ['continued', 'stopped:goto']);
+});
