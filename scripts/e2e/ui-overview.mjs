@@ -110,7 +110,13 @@ async function settledSpot(frame, line, kind, timeout = 15_000) {
         const tl = document.getElementById('timeline');
         if (!d || parseFloat(tl.style.width) !== Math.max(200, tl.parentElement.clientWidth - 2)) return null;
         const b = d.edges.findIndex((e, i) => i < d.bins && l >= e && l < d.edges[i + 1]);
-        return { bin: b, at: o.segmentCenter(k, b), first: d.edges[b], last: d.edges[b + 1] - 1, width: tl.style.width };
+        return {
+          bin: b,
+          at: o.segmentCenter(k, b),
+          first: d.edges[b],
+          last: d.edges[b + 1] - 1,
+          width: tl.style.width,
+        };
       },
       [line, kind],
     );
