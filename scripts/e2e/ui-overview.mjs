@@ -95,6 +95,42 @@ async function waitDrawn(frame, n, timeout = 20_000) {
   return frame.evaluate(() => Number(document.body.dataset.drawn || 0));
 }
 
+/**
+ * Where the `kind` part of the bin holding `line` is drawn (CSS px in the canvas), read once the
+ * layout has settled: the canvas drawn at its container's current width, and the same answer twice
+ * 300 ms apart. (A webview shown again after being hidden starts narrow, ~300 px on VS Code 1.139,
+ * and is resized a moment later; coordinates read before that point at the wrong bin.)
+ */
+async function settledSpot(frame, line, kind, timeout = 15_000) {
+  const read = () =>
+    frame.evaluate(
+      ([l, k]) => {
+        const o = window.__hptraceOverview;
+        const d = o.data();
+        const tl = document.getElementById('timeline');
+        if (!d || parseFloat(tl.style.width) !== Math.max(200, tl.parentElement.clientWidth - 2)) return null;
+        const b = d.edges.findIndex((e, i) => i < d.bins && l >= e && l < d.edges[i + 1]);
+        return {
+          bin: b,
+          at: o.segmentCenter(k, b),
+          first: d.edges[b],
+          last: d.edges[b + 1] - 1,
+          width: tl.style.width,
+        };
+      },
+      [line, kind],
+    );
+  const end = Date.now() + timeout;
+  let prev = null;
+  while (Date.now() < end) {
+    const now = await read().catch(() => null);
+    if (now && prev && JSON.stringify(now) === JSON.stringify(prev)) return now;
+    prev = now;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return prev ?? { at: null, why: 'the timeline never settled at its container width' };
+}
+
 function setTheme(workspace, theme) {
   const file = path.join(workspace, '.vscode', 'settings.json');
   const s = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -151,12 +187,7 @@ export async function runOverviewUi(ctx, { workspace }) {
 
   // Click the H_PARAMETER part of the bin of the last H_PARAMETER line: the session goes there.
   const target = paramLines[paramLines.length - 1];
-  const spot = await frame.evaluate((line) => {
-    const o = window.__hptraceOverview;
-    const d = o.data();
-    const b = d.edges.findIndex((e, i) => i < d.bins && line >= e && line < d.edges[i + 1]);
-    return { bin: b, at: o.segmentCenter('H_PARAMETER', b), first: d.edges[b], last: d.edges[b + 1] - 1 };
-  }, target);
+  const spot = await settledSpot(frame, target, 'H_PARAMETER');
   expect(spot.at, `the bin of line ${target} has an H_PARAMETER part`, JSON.stringify(spot));
   const before = await frame.evaluate(() => Number(document.body.dataset.drawn || 0));
   await frame.locator('#timeline').click({ position: { x: spot.at.x, y: spot.at.y } });
@@ -210,9 +241,17 @@ export async function runOverviewUi(ctx, { workspace }) {
   // Compare State With Line…: the stop against the end of the trace, as a document.
   const lastLine = fs.readFileSync(trace, 'utf8').trimEnd().split('\n').length;
   await runCommand(page, 'hptrace: Compare State With Line');
-  const input = page.locator(SEL.quickInputBox);
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  // The command's own input box, not the closing command palette (typing into that one while it
+  // fades out loses the line number; seen on VS Code 1.139).
+  const box = page.locator('.quick-input-widget', { hasText: 'Compare the state at the current stop' });
+  await box.waitFor({ state: 'visible', timeout: 10_000 });
+  const input = box.locator('.quick-input-box input');
   await input.fill(String(lastLine));
+  await page.waitForFunction(
+    ([sel, v]) => document.querySelector(sel)?.value === v,
+    [SEL.quickInputBox, String(lastLine)],
+    { timeout: 5_000 },
+  );
   await page.keyboard.press('Enter');
   const doc = page.locator('.editor-instance .view-lines', { hasText: 'HPT entries added' }).first();
   await doc.waitFor({ timeout: 15_000 });
@@ -240,12 +279,7 @@ export async function runOverviewUi(ctx, { workspace }) {
       window.__hptraceOverview.data()?.complete === true,
   );
   const first = paramLines[0];
-  const spot2 = await frame.evaluate((line) => {
-    const o = window.__hptraceOverview;
-    const d = o.data();
-    const b = d.edges.findIndex((e, i) => i < d.bins && line >= e && line < d.edges[i + 1]);
-    return { at: o.segmentCenter('H_PARAMETER', b), first: d.edges[b] };
-  }, first);
+  const spot2 = await settledSpot(frame, first, 'H_PARAMETER');
   expect(spot2.at, `without a session, the bin of line ${first} has an H_PARAMETER part`, JSON.stringify(spot2));
   await frame.locator('#timeline').click({ position: { x: spot2.at.x, y: spot2.at.y } });
   const sel = page.locator('[id="status.editor.selection"]').first();

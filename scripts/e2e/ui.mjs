@@ -593,12 +593,9 @@ export const PHASES = [
   { name: 'hover', run: phaseHover },
   { name: 'debug', run: phaseDebug },
   { name: 'problems', run: phaseProblems },
-  // Trace Overview checks (overview worker's scripts/e2e/ui-overview.mjs). On VS Code 1.139 two of
-  // its steps fail (the file-mode click reveals line 20, not 31; the compare document is not found):
-  // pinned to 1.100 until ui-overview.mjs handles 1.139.
+  // Trace Overview checks (overview worker's scripts/e2e/ui-overview.mjs)
   {
     name: 'overview',
-    vscode: /^1\.100\./,
     run: async (ctx) => (await import('./ui-overview.mjs')).runOverviewUi(ctx, { workspace: ctx.workspace }),
   },
 ];

@@ -117,3 +117,53 @@ test('every return code tokenizes with the right success/failure scope', async (
   }
   for (const h of HCALLS) has(await scopes(`hcall ${h.name}`), h.name, 'entity.name.function.hcall.hptrace');
 });
+
+test('format 2: coverage record, its state, reasons, capture kinds and host', async () => {
+  const p = await scopes('coverage partial why=real-mode,passed-to-qemu from=ftrace,trace-cmd,htab host=power8 # p8');
+  has(p, 'coverage', 'keyword.other.record.hptrace');
+  has(p, 'partial', 'support.constant.coverage.partial.hptrace');
+  has(p, 'why', 'variable.other.property.field.hptrace');
+  has(p, 'real-mode', 'support.constant.coverage.reason.hptrace');
+  has(p, 'passed-to-qemu', 'support.constant.coverage.reason.hptrace');
+  has(p, ',', 'punctuation.separator.list.hptrace');
+  has(p, 'from', 'variable.other.property.field.hptrace');
+  has(p, 'ftrace', 'support.constant.capture.hptrace');
+  has(p, 'trace-cmd', 'support.constant.capture.hptrace');
+  has(p, 'htab', 'support.constant.capture.hptrace');
+  has(p, 'host', 'variable.other.property.field.hptrace');
+  has(p, 'power8', 'support.constant.cpu.host.hptrace');
+  has(p, ' p8', 'comment.line.number-sign.hptrace');
+  const c = await scopes('coverage complete why=virtual-mode host=power9');
+  has(c, 'complete', 'support.constant.coverage.complete.hptrace');
+  has(c, 'virtual-mode', 'support.constant.coverage.reason.hptrace');
+  // A reason the parser does not know is marked, not passed as a reason.
+  has(await scopes('coverage partial why=cosmic-rays'), 'cosmic-rays', 'invalid.illegal.coverage.reason.hptrace');
+});
+
+test('format 2: every coverage reason of records.ts is a reason in the grammar', async () => {
+  const { COVERAGE_REASONS } = await import('../../../src/core/records');
+  for (const r of COVERAGE_REASONS)
+    has(await scopes(`coverage partial why=${r.code}`), r.code, 'support.constant.coverage.reason.hptrace');
+});
+
+test('format 2: hpte record with index, v, r and guest_r', async () => {
+  const m = await scopes('hpte 0x1f8 v=0x4000c0de00001005 r=0x2000000190 guest_r=0x2000000192');
+  has(m, 'hpte', 'keyword.other.record.hptrace');
+  has(m, '0x1f8', 'constant.numeric.hex.hptrace');
+  has(m, 'v', 'variable.other.property.field.hptrace');
+  has(m, 'r', 'variable.other.property.field.hptrace');
+  has(m, 'guest_r', 'variable.other.property.field.hptrace');
+  has(m, '0x2000000192', 'constant.numeric.hex.hptrace');
+  has(await scopes('hpte 504 v=0x1 r=0x0'), '504', 'constant.numeric.decimal.hptrace');
+});
+
+test('format 2: "?" as an unknown argument (named or by position) and as an unknown result', async () => {
+  const named = await scopes('hcall H_BULK_REMOVE w0=0x8000000000001000 w1=0x0 w2=? w3=? -> H_SUCCESS');
+  has(named, '?', 'constant.language.unknown.argument.hptrace');
+  const pos = await scopes('hcall H_REMOVE 0x0 ? 0x0');
+  has(pos, '?', 'constant.language.unknown.argument.hptrace');
+  const res = await scopes('hcall H_ENTER flags=0x0 pte_index=0x1000 pteh=0x4000000000010005 ptel=0x192 -> ? # QEMU');
+  has(res, '?', 'constant.language.return.unknown.hptrace');
+  assert.ok(!res.get('?')!.some((s) => s.includes('argument')), 'the unknown result is not scoped as an argument');
+  has(res, ' QEMU', 'comment.line.number-sign.hptrace');
+});
