@@ -113,6 +113,20 @@ async function topFrameLine(page) {
 }
 
 /**
+ * The Call Stack's top frame line once it shows `want` (it re-renders a moment after the editor's
+ * marker moves, later still when its pane was just expanded), or what it shows after `ms`.
+ */
+async function waitTopFrameLine(page, want, ms = 10_000) {
+  const t0 = Date.now();
+  let line = await topFrameLine(page);
+  while (line !== want && Date.now() - t0 < ms) {
+    await page.waitForTimeout(150);
+    line = await topFrameLine(page);
+  }
+  return line;
+}
+
+/**
  * The line the editor marks as the current (top) stack frame, read from the DOM: the view
  * overlay row carrying VS Code's `.debug-top-stack-frame-line` decoration, matched by its
  * `top` to the margin row that holds the line number. NaN when no marker is rendered.
@@ -400,10 +414,11 @@ async function phaseDebug(ctx) {
   // VS Code 1.139 leaves the side bar on the Explorer: show Run and Debug
   if (!(await page.locator('.debug-call-stack').count())) await runCommand(page, 'View: Show Run and Debug');
   const entry = await waitMarker(page, 19);
+  const entryCs = await waitTopFrameLine(page, 19);
   expect(
-    entry === 19 && (await topFrameLine(page)) === 19,
+    entry === 19 && entryCs === 19,
     'the session stops on entry at the first hcall (line 19: marker and Call Stack)',
-    `marker ${entry}, call stack ${await topFrameLine(page)}`,
+    `marker ${entry}, call stack ${entryCs}`,
   );
   await page.keyboard.press('F5');
   const widget = page.locator('.zone-widget .exception-widget').first();
@@ -415,7 +430,7 @@ async function phaseDebug(ctx) {
     wtext,
   );
   const stopLine = await waitMarker(page, 31);
-  const csLine = await topFrameLine(page);
+  const csLine = await waitTopFrameLine(page, 31);
   expect(
     stopLine === 31 && csLine === 31,
     'the current-line marker and the Call Stack are on line 31',
@@ -538,7 +553,7 @@ async function phaseDebug(ctx) {
   // Step back (the debug toolbar's button) moves the current-line marker up, to line 28.
   await page.locator('.debug-toolbar .codicon-debug-step-back').first().click();
   const back = await waitMarker(page, 28);
-  const backCs = await topFrameLine(page);
+  const backCs = await waitTopFrameLine(page, 28);
   expect(
     back === 28 && backCs === 28,
     'step back moves the current-line marker from line 31 up to the previous hcall on line 28',
