@@ -14,6 +14,8 @@
 // scripts/bench.mjs calls benchUi({ figure, note, trace }) at its end; standalone:
 //   node scripts/bench-ui.mjs [--trace FILE] [--runs K] [--inline] [--hcalls N]
 //     --extension DIR  the extension to measure (default this repository; e.g. an older build)
+//     --plain    open the trace as plain text (no hptrace language features): VS Code's own cost
+//     --f5       start the session with F5 and a launch.json instead of the palette command
 //     --inline   run the debug adapter inside the extension host (hptrace.debugAdapter.inline),
 //                the default before issue 12, for a before/after comparison
 // Figures are `n/a (why)` when the e2e host is not installed and cannot be (no root for apt).
@@ -25,6 +27,11 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
+// HPTRACE_TIMING=FILE: the extension host writes its timing marks there (src/extension/timing.ts);
+// the bench adds its own (same clock) so the file is one timeline.
+const benchMark = (label, at = Date.now()) => {
+  if (process.env.HPTRACE_TIMING) fs.appendFileSync(process.env.HPTRACE_TIMING, `${at} bench: ${label}\n`);
+};
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -32,7 +39,10 @@ const median = (xs) => {
 };
 
 /** Measures both figures on `file` (an .hptrace of 200k hcalls). Returns { firstStop, hover, notes }. */
-export async function measureUi(file, { runs = 3, inline = false, note = () => {}, extensionPath = root } = {}) {
+export async function measureUi(
+  file,
+  { runs = 3, inline = false, plain = false, f5 = plain, note = () => {}, extensionPath = root } = {},
+) {
   process.env.HPTRACE_E2E_LOG_TO_STDERR = '1'; // standard output carries the figures only
   const { ensureInstalled } = await import('./e2e/install.mjs');
   const { launchHost, stopHost } = await import('./e2e/run.mjs');
@@ -50,6 +60,26 @@ export async function measureUi(file, { runs = 3, inline = false, note = () => {
       'editor.minimap.enabled': false,
       'debug.internalConsoleOptions': 'neverOpen',
       'hptrace.debugAdapter.inline': inline,
+      // --plain: the trace opens as plain text (no hptrace grammar, no language features; the
+      // extension activates only for the command): what VS Code alone costs with 18 MB open
+      ...(plain ? { 'files.associations': { '*.hptrace': 'plaintext' } } : {}),
+    }),
+  );
+  // --f5 (and --plain, whose palette hides the command): F5 with this launch.json instead of the command
+  fs.writeFileSync(
+    path.join(ws, '.vscode', 'launch.json'),
+    JSON.stringify({
+      version: '0.2.0',
+      configurations: [
+        {
+          type: 'hptrace',
+          request: 'launch',
+          name: 'big',
+          trace: path.join(ws, name),
+          stopOnEntry: true,
+          kernel: 'io',
+        },
+      ],
     }),
   );
   const state = { keep: false };
@@ -61,17 +91,40 @@ export async function measureUi(file, { runs = 3, inline = false, note = () => {
     const page = await context.newPage();
     state.currentPage = page;
     await page.setViewportSize({ width: 1600, height: 1000 });
+    if (process.env.HPTRACE_TIMING)
+      // the renderer's long tasks (over 50 ms) into the same timeline
+      await page.exposeFunction('hptraceLongTask', (start, ms) => benchMark(`renderer long task ${ms} ms`, start));
+    await page.addInitScript(() => {
+      if (!window.hptraceLongTask || window !== window.top) return;
+      new globalThis.PerformanceObserver((l) => {
+        for (const e of l.getEntries())
+          window.hptraceLongTask(Math.round(performance.timeOrigin + e.startTime), Math.round(e.duration));
+      }).observe({ entryTypes: ['longtask'] });
+    });
     await openWorkbench({ page, workbenchUrl: (f) => workbenchUrl({ folder: f }) }, ws);
+    if (process.env.HPTRACE_CPUPROF) {
+      // profiling: a small trace first activates the extension (and its profiler) before the big one
+      fs.copyFileSync(path.join(root, 'examples', '1-io-bar.hptrace'), path.join(ws, 'small.hptrace'));
+      await page.keyboard.press('Control+P');
+      await page.locator(SEL.quickInputBox).fill('small.hptrace');
+      await page.locator(SEL.quickInputRow, { hasText: 'small.hptrace' }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() =>
+        /hptrace/i.test(document.getElementById('status.editor.mode')?.textContent ?? ''),
+      );
+      await settle(page, 1500);
+    }
     // open the trace: Quick Open, then wait until its text is on screen in the hptrace language
     await page.keyboard.press('Control+P');
     await page.locator(SEL.quickInputBox).fill(name);
     await page.locator(SEL.quickInputRow, { hasText: name }).first().waitFor({ timeout: 10_000 });
     await page.keyboard.press('Enter');
     const tOpen = Date.now();
+    benchMark('open');
     await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 60_000 });
     await page.waitForFunction(
-      () => /hptrace/i.test(document.getElementById('status.editor.mode')?.textContent ?? ''),
-      null,
+      (lang) => new RegExp(lang, 'i').test(document.getElementById('status.editor.mode')?.textContent ?? ''),
+      plain ? 'plain' : 'hptrace',
       { timeout: 60_000 },
     );
     await page.locator('.editor-instance .view-lines span', { hasText: 'hcall' }).first().waitFor({ timeout: 60_000 });
@@ -79,12 +132,15 @@ export async function measureUi(file, { runs = 3, inline = false, note = () => {
     // The issue's scenario: Debug This Trace as soon as the trace is on screen, while the editor
     // features are still busy with the new document. This is the figure.
     const stopOnce = async () => {
-      await runCommand(page, 'hptrace: Debug This Trace');
+      if (f5) await page.keyboard.press('F5');
+      else await runCommand(page, 'hptrace: Debug This Trace');
       const t0 = Date.now();
+      benchMark('command run');
       await page.waitForSelector('.editor-instance .view-overlays .debug-top-stack-frame-line', {
         timeout: 180_000,
       });
       const ms = Date.now() - t0;
+      benchMark(`stop drawn ${ms}`);
       await page.keyboard.press('Shift+F5');
       await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
       return ms;
@@ -118,6 +174,7 @@ export async function measureUi(file, { runs = 3, inline = false, note = () => {
         .then(() => true)
         .catch(() => false);
       if (ok) hovers.push(Date.now() - th);
+      benchMark(`hover ${k} ${ok ? Date.now() - th : 'missed'} (moved at ${th})`);
     }
     note(`hovers ${hovers.join(' ')} ms (of ${n} tokens)`);
     await page.keyboard.press('Escape');
@@ -188,6 +245,8 @@ if (isMain) {
   const r = await measureUi(file, {
     runs: Number(val('--runs', 3)),
     inline: argv.includes('--inline'),
+    plain: argv.includes('--plain'),
+    f5: argv.includes('--plain') || argv.includes('--f5'),
     extensionPath: path.resolve(val('--extension', root)),
     note: (s) => process.stderr.write(`bench-ui: ${s}\n`),
   });

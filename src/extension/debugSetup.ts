@@ -5,8 +5,30 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { HptraceDebugSession } from '../debug/session';
+import { holdBackground } from './backgroundGate';
 import { DEBUG_TYPE } from './sessionState';
 import { settings } from './settings';
+import { mark } from './timing';
+
+/** Waiters for the next first stop (or end) of an hptrace session: background work waits on it. */
+let startWaiters: (() => void)[] = [];
+function sessionSettled(): void {
+  const w = startWaiters;
+  startWaiters = [];
+  w.forEach((f) => f());
+}
+/** Holds the background checks of large traces until an hptrace session stops or ends. */
+function holdUntilFirstStop(extra?: PromiseLike<unknown>): void {
+  holdBackground(
+    new Promise<void>((resolve) => {
+      startWaiters.push(resolve);
+      extra?.then(
+        (ok) => ok === false && resolve(),
+        () => resolve(),
+      );
+    }),
+  );
+}
 
 export function defaultConfiguration(trace: string): vscode.DebugConfiguration {
   return {
@@ -35,6 +57,8 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
     _folder: vscode.WorkspaceFolder | undefined,
     config: vscode.DebugConfiguration,
   ): vscode.DebugConfiguration | undefined {
+    mark('resolve configuration');
+    holdUntilFirstStop();
     if (!config.type && !config.request && !config.name) {
       // F5 without a launch.json: debug the trace in the active editor.
       const trace = activeTracePath();
@@ -63,6 +87,7 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
 class AdapterFactory implements vscode.DebugAdapterDescriptorFactory {
   constructor(private readonly extensionPath: string) {}
   createDebugAdapterDescriptor(): vscode.DebugAdapterDescriptor {
+    mark('adapter descriptor');
     // The default is a process of its own: reading and replaying a big trace must not compete with
     // the editor's hover, hints and typing on the extension host's one thread.
     if (settings().inlineAdapter) return new vscode.DebugAdapterInlineImplementation(new HptraceDebugSession());
@@ -85,19 +110,32 @@ export function registerDebugSetup(ctx: vscode.ExtensionContext): void {
       vscode.DebugConfigurationProviderTriggerKind.Dynamic,
     ),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new AdapterFactory(ctx.extensionPath)),
+    vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, {
+      createDebugAdapterTracker: () => ({
+        onDidSendMessage: (m: { type?: string; event?: string }) => {
+          if (m.type === 'event' && (m.event === 'stopped' || m.event === 'terminated')) sessionSettled();
+        },
+        onExit: sessionSettled,
+        onError: sessionSettled,
+      }),
+    }),
+    vscode.debug.onDidTerminateDebugSession(sessionSettled),
   );
 }
 
 export async function startDebugging(uri: vscode.Uri | undefined, noDebug = false): Promise<boolean> {
+  mark('command debugTrace');
   const target = uri ?? vscode.window.activeTextEditor?.document.uri;
   if (!target || target.scheme !== 'file') {
     void vscode.window.showErrorMessage('hptrace: save the trace to a file first; the debugger reads it from disk.');
     return false;
   }
   const folder = vscode.workspace.getWorkspaceFolder(target);
-  return vscode.debug.startDebugging(
+  const started = vscode.debug.startDebugging(
     folder,
     { ...defaultConfiguration(target.fsPath), name: `Debug ${path.basename(target.fsPath)}` },
     { noDebug },
   );
+  holdUntilFirstStop(started);
+  return started;
 }

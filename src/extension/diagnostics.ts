@@ -9,11 +9,19 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { Worker } from 'worker_threads';
 import { TraceError } from '../core/records';
+import { backgroundClear } from './backgroundGate';
 import { forget, isLarge, modelOf, noteChange } from './modelCache';
 import { settings } from './settings';
+import { mark } from './timing';
 import type { CheckReply, CheckRequest, PlainError, TextEdit } from './traceWorker';
 
 export const LANGUAGE_ID = 'hptrace';
+/**
+ * A large trace's whole-file check starts this long after it is opened (at least), and never while
+ * a debug session is starting (backgroundGate.ts): it must not compete for the CPU with the first
+ * stop of "Debug This Trace" run right after opening (issue 12).
+ */
+export const LARGE_OPEN_DELAY_MS = 1500;
 
 export function toDiagnostic(e: TraceError | PlainError, doc: vscode.TextDocument, source: string): vscode.Diagnostic {
   const line = Math.min(e.line - 1, doc.lineCount - 1);
@@ -40,7 +48,7 @@ export class TraceDiagnostics implements vscode.Disposable {
   /** `workerPath`: dist/traceWorker.js; without it large documents are checked on this thread. */
   constructor(private readonly workerPath?: string) {
     this.subs.push(
-      vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
+      vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, this.openDelay(d))),
       vscode.workspace.onDidChangeTextDocument((e) => {
         noteChange(e);
         const edits = this.synced.get(e.document.uri.toString());
@@ -56,7 +64,11 @@ export class TraceDiagnostics implements vscode.Disposable {
         forget(d);
       }),
     );
-    for (const d of vscode.workspace.textDocuments) this.schedule(d, 0);
+    for (const d of vscode.workspace.textDocuments) this.schedule(d, this.openDelay(d));
+  }
+
+  private openDelay(doc: vscode.TextDocument): number {
+    return this.workerPath && doc.languageId === LANGUAGE_ID && isLarge(doc) ? LARGE_OPEN_DELAY_MS : 0;
   }
 
   private cancel(uri: vscode.Uri | string): void {
@@ -116,6 +128,9 @@ export class TraceDiagnostics implements vscode.Disposable {
         this.replies.set(req.id, resolve);
         this.workerOf().postMessage(req);
       });
+    await backgroundClear();
+    if (token.isCancellationRequested || doc.version !== version || doc.isClosed) return;
+    mark('worker check start');
     const reply = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: `hptrace: checking ${path.basename(file)}` },
       async () => {
@@ -123,6 +138,7 @@ export class TraceDiagnostics implements vscode.Disposable {
         return r.resync ? ask(request(true)) : r;
       },
     );
+    mark(`worker check done (${reply.ms} ms in worker)`);
     if (reply.failure) this.synced.delete(key);
     if (token.isCancellationRequested || doc.version !== version || doc.isClosed) return;
     if (reply.failure) {

@@ -13,6 +13,7 @@ import { registerInlineValues } from './inlineValues';
 import { registerLanguageFeatures } from './languageFeatures';
 import { registerOverview } from './overview/overviewPanel';
 import { SessionState } from './sessionState';
+import { mark, registerTiming } from './timing';
 import { MemslotsProvider, SlotPhysProvider } from './views';
 
 export interface HptraceTestApi {
@@ -23,6 +24,7 @@ export interface HptraceTestApi {
 }
 
 export function activate(ctx: vscode.ExtensionContext): HptraceTestApi {
+  registerTiming(ctx);
   const output = vscode.window.createOutputChannel('hptrace');
   const diagnostics = new TraceDiagnostics(path.join(ctx.extensionPath, 'dist', 'traceWorker.js'));
   const store = new SessionState();
@@ -66,6 +68,7 @@ export function activate(ctx: vscode.ExtensionContext): HptraceTestApi {
     }),
   );
 
+  mark('activated');
   return { store, memslots, slotPhys, diagnostics };
 }
 

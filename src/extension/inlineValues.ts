@@ -7,6 +7,7 @@ import { hcallLayout } from './hcallLayout';
 import { lineHints } from './inlayText';
 import { modelOf } from './modelCache';
 import { SessionState } from './sessionState';
+import { mark } from './timing';
 
 export function registerInlineValues(ctx: vscode.ExtensionContext, store: SessionState): void {
   ctx.subscriptions.push(
@@ -14,6 +15,7 @@ export function registerInlineValues(ctx: vscode.ExtensionContext, store: Sessio
       { language: 'hptrace' },
       {
         provideInlineValues(doc, viewPort, context) {
+          mark('inline values');
           const out: vscode.InlineValue[] = [];
           const line = context.stoppedLocation.start.line;
           if (line < viewPort.start.line || line > viewPort.end.line || line >= doc.lineCount) return out;

@@ -7,9 +7,10 @@ import { definitionTargets } from './definitionTargets';
 import { LANGUAGE_ID } from './diagnostics';
 import { hoverAt } from './hoverText';
 import { lineHints } from './inlayText';
-import { largeHcallsNode, modelOf } from './modelCache';
+import { cachedModel, isLarge, largeHcallsNode, modelOf } from './modelCache';
 import { settings } from './settings';
 import { buildSymbols, SymbolKindName, SymbolNode } from './symbolTree';
+import { timed } from './timing';
 
 const KIND: Record<SymbolKindName, vscode.SymbolKind> = {
   namespace: vscode.SymbolKind.Namespace,
@@ -30,6 +31,14 @@ function toSymbol(doc: vscode.TextDocument, n: SymbolNode): vscode.DocumentSymbo
   return s;
 }
 
+function documentSymbols(doc: vscode.TextDocument): vscode.DocumentSymbol[] {
+  // A large document's model is its skeleton: configuration from it, hcalls as line groups.
+  const nodes = buildSymbols(modelOf(doc).records);
+  const groups = largeHcallsNode(doc);
+  if (groups) nodes.push(groups);
+  return nodes.map((n) => toSymbol(doc, n));
+}
+
 /** Whether this document is small enough to replay for result hints. */
 export function resultsEnabled(doc: vscode.TextDocument): boolean {
   const s = settings();
@@ -44,7 +53,18 @@ class TraceInlayHints implements vscode.InlayHintsProvider {
     doc: vscode.TextDocument,
     range: vscode.Range,
     token: vscode.CancellationToken,
-  ): vscode.InlayHint[] {
+  ): vscode.ProviderResult<vscode.InlayHint[]> {
+    if (isLarge(doc) && !cachedModel(doc))
+      // as the outline: messages already received (a debug command) go before the skeleton's build
+      return new Promise((resolve) =>
+        setImmediate(() =>
+          resolve(token.isCancellationRequested ? [] : timed('inlay', () => this.hints(doc, range, token))),
+        ),
+      );
+    return timed('inlay', () => this.hints(doc, range, token));
+  }
+
+  private hints(doc: vscode.TextDocument, range: vscode.Range, token: vscode.CancellationToken): vscode.InlayHint[] {
     const s = settings();
     if (!s.decodeHints && !s.resultHints) return [];
     const model = modelOf(doc);
@@ -75,7 +95,7 @@ export function registerLanguageFeatures(ctx: vscode.ExtensionContext): { inlayH
   ctx.subscriptions.push(
     vscode.languages.registerHoverProvider(sel, {
       provideHover(doc, pos) {
-        const h = hoverAt(modelOf(doc), pos.line + 1, pos.character, doc.lineAt(pos.line).text);
+        const h = timed('hover', () => hoverAt(modelOf(doc), pos.line + 1, pos.character, doc.lineAt(pos.line).text));
         if (!h) return undefined;
         const md = new vscode.MarkdownString(h.markdown);
         md.supportHtml = false;
@@ -84,11 +104,13 @@ export function registerLanguageFeatures(ctx: vscode.ExtensionContext): { inlayH
     }),
     vscode.languages.registerDocumentSymbolProvider(sel, {
       provideDocumentSymbols(doc) {
-        // A large document's model is its skeleton: configuration from it, hcalls as line groups.
-        const nodes = buildSymbols(modelOf(doc).records);
-        const groups = largeHcallsNode(doc);
-        if (groups) nodes.push(groups);
-        return nodes.map((n) => toSymbol(doc, n));
+        // A large document not yet modelled: let the messages already received go first (a
+        // "Debug This Trace" right after opening must not queue behind the skeleton's build).
+        if (isLarge(doc) && !cachedModel(doc))
+          return new Promise<vscode.DocumentSymbol[]>((resolve) =>
+            setImmediate(() => resolve(timed('symbols', () => documentSymbols(doc)))),
+          );
+        return timed('symbols', () => documentSymbols(doc));
       },
     }),
     vscode.languages.registerDefinitionProvider(sel, {

@@ -48,6 +48,39 @@ export function skeletonOf(lineCount: number, lineAt: (i: number) => string): Sk
   return { text: parts.join('\n'), hcallLines: lines.slice(0, n) };
 }
 
+/**
+ * The same skeleton from the whole text in one string (vscode's getText()): one scan with indexOf,
+ * a slice only for the lines kept. On the extension host this is several times cheaper than
+ * reading 200k lines through lineAt (each a TextLine with its ranges).
+ */
+export function skeletonOfText(text: string): Skeleton {
+  const parts: string[] = [];
+  let lines = new Int32Array(1024);
+  let n = 0;
+  let line = 0;
+  for (let at = 0; at <= text.length; line++) {
+    let nl = text.indexOf('\n', at);
+    if (nl < 0) nl = text.length;
+    const end = nl > at && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    let c = text.charCodeAt(at);
+    let p = at;
+    while (p < end && (c === 32 || c === 9)) c = text.charCodeAt(++p);
+    // an hcall line: optional blanks, 'hcall', then a blank or the end of the line
+    if (c === 104 && text.startsWith('hcall', p) && (p + 5 === end || /\s/.test(text[p + 5]))) {
+      parts.push('');
+      if (n === lines.length) {
+        const bigger = new Int32Array(lines.length * 2);
+        bigger.set(lines);
+        lines = bigger;
+      }
+      lines[n++] = line + 1;
+    } else parts.push(text.slice(at, end));
+    at = nl + 1;
+    if (nl === text.length) break;
+  }
+  return { text: parts.join('\n'), hcallLines: lines.slice(0, n) };
+}
+
 /** One text edit as vscode reports it: the replaced line range and the inserted text. */
 export interface LineEdit {
   startLine: number;

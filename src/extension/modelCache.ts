@@ -5,10 +5,11 @@
  * typing in a 200k-hcall trace costs no parse at all on the extension host.
  */
 import * as vscode from 'vscode';
-import { hcallGroupsNode, LARGE_TRACE_LINES, Skeleton, skeletonOf, skeletonSurvives } from './largeTrace';
+import { hcallGroupsNode, LARGE_TRACE_LINES, Skeleton, skeletonOfText, skeletonSurvives } from './largeTrace';
 import { settings } from './settings';
 import { SymbolNode } from './symbolTree';
 import { TraceModel } from './traceModel';
+import { mark } from './timing';
 
 interface Entry {
   version: number;
@@ -36,10 +37,12 @@ export function modelOf(doc: vscode.TextDocument): TraceModel {
   const kernel = settings().kernel;
   const hit = cache.get(key);
   if (hit && hit.version === doc.version && hit.kernel === kernel) return hit.model;
+  mark(`model build v${doc.version}`);
   if (isLarge(doc)) {
-    const skeleton = skeletonOf(doc.lineCount, (i) => doc.lineAt(i).text);
+    const skeleton = skeletonOfText(doc.getText());
     const model = new TraceModel(skeleton.text, fileOf(doc), kernel);
     cache.set(key, { version: doc.version, kernel, model, skeleton });
+    mark('model built (skeleton)');
     return model;
   }
   const model = new TraceModel(doc.getText(), fileOf(doc), kernel);

@@ -5,7 +5,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { hoverAt } from '../../../src/extension/hoverText';
 import { lineHints } from '../../../src/extension/inlayText';
-import { hcallGroupsNode, isHcallLine, skeletonOf, skeletonSurvives } from '../../../src/extension/largeTrace';
+import { backgroundClear, backgroundHeld, holdBackground } from '../../../src/extension/backgroundGate';
+import {
+  hcallGroupsNode,
+  isHcallLine,
+  skeletonOf,
+  skeletonOfText,
+  skeletonSurvives,
+} from '../../../src/extension/largeTrace';
 import { TraceModel } from '../../../src/extension/traceModel';
 import { applyEdits, check } from '../../../src/extension/traceWorker';
 
@@ -106,4 +113,33 @@ test('worker check: keeps the text and applies only the edits; a wrong length as
     ]),
     'cdXf',
   );
+});
+
+test('skeleton from the whole text: the same as line by line (LF, CRLF, tabs, hcall look-alikes, no final newline)', () => {
+  const odd = ['\thcall @9 H_READ', 'hcall', 'hcallx 1', '  # hcall', '', 'hcall\t@2 H_REMOVE', 'cpu power8'];
+  for (const src of [text, text.replace(/\n/g, '\r\n'), odd.join('\n'), odd.join('\r\n') + '\r\n', '', 'hcall']) {
+    const ls = src.split('\n').map((l) => l.replace(/\r$/, ''));
+    const a = skeletonOf(ls.length, (i) => ls[i]);
+    const b = skeletonOfText(src);
+    assert.equal(b.text, a.text);
+    assert.deepEqual([...b.hcallLines], [...a.hcallLines]);
+  }
+  assert.deepEqual([...skeletonOfText(odd.join('\n')).hcallLines], [1, 2, 6]);
+});
+
+test('background gate: held while a session starts, released when it stops or at the cap', async () => {
+  let stop!: () => void;
+  holdBackground(new Promise<void>((r) => (stop = r)), 10_000, 0);
+  assert.ok(backgroundHeld());
+  let ran = false;
+  const waiting = backgroundClear().then(() => (ran = true));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(ran, false, 'the check waits while the session starts');
+  stop();
+  await waiting;
+  assert.ok(ran && !backgroundHeld());
+  holdBackground(new Promise(() => {}), 30, 0); // a session that never stops: the cap releases
+  const t0 = Date.now();
+  await backgroundClear();
+  assert.ok(Date.now() - t0 >= 25 && !backgroundHeld());
 });
