@@ -5,6 +5,7 @@
  */
 import { parseArgs, ParseArgsConfig } from 'util';
 import { notReadableTrace } from '../core/lines';
+import { KernelVariant, KERNEL_VARIANTS } from '../core/machine';
 
 export interface Io {
   out: (s: string) => void;
@@ -70,4 +71,12 @@ export function checkFile(file: string | undefined): string {
   if (why === 'is a directory') throw new UsageError(`${file} is a directory`);
   if (why) throw new InputError(`${file}: ${why}`);
   return file;
+}
+
+/** The --kernel option: io (the default) or pre-io. */
+export function kernelOf(k: string | undefined): KernelVariant {
+  k ??= 'io';
+  if (!KERNEL_VARIANTS.includes(k as KernelVariant))
+    throw new UsageError(`--kernel must be one of ${KERNEL_VARIANTS.join(', ')}`);
+  return k as KernelVariant;
 }

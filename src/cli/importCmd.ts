@@ -6,13 +6,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { KernelVariant } from '../core/machine';
-import { TraceError } from '../core/records';
 import { CHECK_HTAB_DIFFER, checkHtab, formatHtabCheck } from '../import/checkHtab';
 import { importCaptures, SettingError } from '../import/importer';
 import { SET_KEYS } from '../import/settings';
-import type { Io } from './main';
+import { Io, parseCommandArgs, UsageError } from './args';
 
 export const IMPORT_HELP = `usage:
   hptrace import --hcalls FILE [--memslots FILE] [--maps FILE] [--smaps FILE] [--htab FILE]
@@ -30,77 +28,55 @@ is found from its content:
               written when the import fails.
 Exit status: 0 imported, 1 malformed input (FILE:LINE:COL: message), 2 bad usage.`;
 
-class Usage extends Error {}
-
-/** `hptrace import …`; the summary goes to stdout with -o, else to stderr (the trace is on stdout). */
+/**
+ * `hptrace import …`; the summary goes to stdout with -o, else to stderr (the trace is on stdout).
+ * Usage and trace errors become exit codes 2 and 1 in main.ts, as for every command; --help too.
+ */
 export function importCommand(argv: string[], io: Io): number {
+  const { values: v, positionals } = parseCommandArgs(argv, {
+    hcalls: { type: 'string' },
+    memslots: { type: 'string' },
+    maps: { type: 'string' },
+    smaps: { type: 'string' },
+    htab: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    output: { type: 'string', short: 'o' },
+  });
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}: inputs go with their options`);
+  if (!v.hcalls) throw new UsageError('--hcalls FILE is required');
+  const toStdout = !v.output;
+  const out = v.output ?? path.join(os.tmpdir(), `hptrace-import-${process.pid}-${Date.now()}.hptrace`);
+  const progress = process.env.HPTRACE_PROGRESS === '1';
+  let res;
   try {
-    let v;
-    try {
-      v = parseArgs({
-        args: argv,
-        options: {
-          hcalls: { type: 'string' },
-          memslots: { type: 'string' },
-          maps: { type: 'string' },
-          smaps: { type: 'string' },
-          htab: { type: 'string' },
-          set: { type: 'string', multiple: true },
-          output: { type: 'string', short: 'o' },
-          help: { type: 'boolean', short: 'h' },
-        },
-        allowPositionals: false,
-        strict: true,
-      }).values;
-    } catch (e) {
-      throw new Usage((e as Error).message);
-    }
-    if (v.help) {
-      io.out(IMPORT_HELP + '\n');
-      return 0;
-    }
-    if (!v.hcalls) throw new Usage('--hcalls FILE is required');
-    const toStdout = !v.output;
-    const out = v.output ?? path.join(os.tmpdir(), `hptrace-import-${process.pid}-${Date.now()}.hptrace`);
-    const progress = process.env.HPTRACE_PROGRESS === '1';
-    const res = importCaptures(
+    res = importCaptures(
       { hcalls: v.hcalls, memslots: v.memslots, maps: v.maps, smaps: v.smaps, htab: v.htab, set: v.set ?? [] },
       out,
       progress ? { onProgress: (d, t) => io.err(`progress ${d} ${t}\n`) } : {},
     );
-    const report = [
-      `imported ${v.hcalls} → ${toStdout ? 'standard output' : out}`,
-      ...res.summary.map((s) => '  ' + s),
-    ];
-    if (toStdout) {
-      try {
-        const fd = fs.openSync(out, 'r');
-        const buf = Buffer.allocUnsafe(1 << 20);
-        try {
-          for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) {
-            if (io.outBytes) io.outBytes(buf.subarray(0, n));
-            else io.out(buf.toString('utf8', 0, n));
-          }
-        } finally {
-          fs.closeSync(fd);
-        }
-      } finally {
-        fs.unlinkSync(out);
-      }
-      io.err(report.join('\n') + '\n');
-    } else io.out(report.join('\n') + '\n');
-    return 0;
   } catch (e) {
-    if (e instanceof TraceError) {
-      io.err(e.message + '\n');
-      return 1;
-    }
-    if (e instanceof Usage || e instanceof SettingError) {
-      io.err(`hptrace import: ${e.message}\n${IMPORT_HELP}\n`);
-      return 2;
-    }
+    if (e instanceof SettingError) throw new UsageError(e.message);
     throw e;
   }
+  const report = [`imported ${v.hcalls} → ${toStdout ? 'standard output' : out}`, ...res.summary.map((s) => '  ' + s)];
+  if (toStdout) {
+    try {
+      const fd = fs.openSync(out, 'r');
+      const buf = Buffer.allocUnsafe(1 << 20);
+      try {
+        for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) {
+          if (io.outBytes) io.outBytes(buf.subarray(0, n));
+          else io.out(buf.toString('utf8', 0, n));
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+    } finally {
+      fs.unlinkSync(out);
+    }
+    io.err(report.join('\n') + '\n');
+  } else io.out(report.join('\n') + '\n');
+  return 0;
 }
 
 /** `hptrace replay FILE --check-htab DUMP`: 0 when they agree, CHECK_HTAB_DIFFER (4) when not. */

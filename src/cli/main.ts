@@ -11,7 +11,7 @@ import { decidingCheck } from '../core/explain';
 import { executeHcall, HcallResult, reusableResult } from '../core/handlers';
 import { Journal } from '../core/journal';
 import { forEachLineBytes, NotRegularFileError } from '../core/lines';
-import { KernelVariant, KERNEL_VARIANTS, Machine } from '../core/machine';
+import { KernelVariant, Machine } from '../core/machine';
 import { newParserState, parseHcallBytes, parseLine, reusableHcallRecord } from '../core/parser';
 import { HcallRecord, TraceError, TraceRecord } from '../core/records';
 import {
@@ -25,7 +25,7 @@ import {
 } from '../core/replay';
 
 import { hex, parseU64 } from '../core/u64';
-import { asksHelp, checkFile, Command, InputError, Io, parseCommandArgs, UsageError } from './args';
+import { asksHelp, checkFile, Command, InputError, Io, kernelOf, parseCommandArgs, UsageError } from './args';
 import { formatArgs } from './format';
 import { checkHtabCommand, importCommand, IMPORT_HELP } from './importCmd';
 import { ByteSink, writeFinal, writeStep } from './jsonOut';
@@ -109,13 +109,6 @@ ${lines.join('\n')}
 
 Commands: ${names}. \`hptrace COMMAND --help\` describes a command and its options.
 Exit status: 0 done, 1 malformed or unreadable trace (FILE:LINE:COL: message), 2 bad usage.`;
-}
-
-function kernelOf(k: string | undefined): KernelVariant {
-  k ??= 'io';
-  if (!KERNEL_VARIANTS.includes(k as KernelVariant))
-    throw new UsageError(`--kernel must be one of ${KERNEL_VARIANTS.join(', ')}`);
-  return k as KernelVariant;
 }
 
 /**

@@ -4,18 +4,10 @@
  * such states. Both read the trace through the seekable engine, only as far as the later line.
  * Exit codes as for replay: 0 done, 1 malformed trace (before the line asked for), 2 bad usage.
  */
-import * as fs from 'fs';
-import { parseArgs } from 'util';
 import { comparisonText, compareLines, stateAt, stateText } from '../core/compare';
 import { Engine } from '../core/engine';
-import { KernelVariant, KERNEL_VARIANTS } from '../core/machine';
-import { TraceError } from '../core/records';
-
-/** The CLI's output channels (structurally the same as main.ts's Io). */
-export interface StateIo {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
+import { KernelVariant } from '../core/machine';
+import { checkFile, Io, kernelOf, parseCommandArgs, UsageError } from './args';
 
 export const STATE_HELP = `usage: hptrace state FILE --at LINE [--json] [--kernel io|pre-io]
 
@@ -30,8 +22,6 @@ Compares the machine after line FROM with the machine after line TO: HPT entries
 changed (decoded, with the line of the record that last wrote each), slot_phys entries filled,
 changed and cleared, memslots and vmas that changed. --json prints the comparison as one object.`;
 
-class UsageError extends Error {}
-
 function lineArg(v: string | undefined, name: string): number {
   if (v === undefined) throw new UsageError(`--${name} LINE is required`);
   if (!/^\d+$/.test(v.trim())) throw new UsageError(`--${name} must be a line number, not '${v}'`);
@@ -40,45 +30,10 @@ function lineArg(v: string | undefined, name: string): number {
   return n;
 }
 
-function kernelArg(v: string | undefined): KernelVariant {
-  const k = v ?? 'io';
-  if (!KERNEL_VARIANTS.includes(k as KernelVariant))
-    throw new UsageError(`--kernel must be one of ${KERNEL_VARIANTS.join(', ')}`);
-  return k as KernelVariant;
-}
-
+/** The one FILE of a command (usage errors as for every command; see args.ts checkFile). */
 function fileArg(positionals: string[], cmd: string): string {
   if (positionals.length !== 1) throw new UsageError(`${cmd} takes exactly one FILE`);
-  const file = positionals[0];
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(file);
-  } catch {
-    throw new UsageError(`cannot open ${file}: no such file`);
-  }
-  if (st.isDirectory()) throw new UsageError(`${file} is a directory`);
-  return file;
-}
-
-/** Runs a command body with the CLI's error conventions. */
-function run(io: StateIo, help: string, body: () => void): number {
-  try {
-    body();
-    return 0;
-  } catch (e) {
-    if (e instanceof TraceError) {
-      io.err(e.message + '\n');
-      return 1;
-    }
-    if (
-      e instanceof UsageError ||
-      (e instanceof TypeError && /^ERR_PARSE_ARGS/.test(String((e as { code?: string }).code)))
-    ) {
-      io.err(`hptrace: ${e.message}\n${help}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  return checkFile(positionals[0]);
 }
 
 function withEngine<T>(file: string, kernel: KernelVariant, fn: (e: Engine) => T): T {
@@ -90,52 +45,33 @@ function withEngine<T>(file: string, kernel: KernelVariant, fn: (e: Engine) => T
   }
 }
 
-export function cmdState(argv: string[], io: StateIo): number {
-  return run(io, STATE_HELP, () => {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        at: { type: 'string' },
-        json: { type: 'boolean' },
-        kernel: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-    if (values.help) {
-      io.out(STATE_HELP + '\n');
-      return;
-    }
-    const file = fileArg(positionals, 'state');
-    const at = lineArg(values.at, 'at');
-    const kernel = kernelArg(values.kernel);
-    const s = withEngine(file, kernel, (e) => stateAt(e, at));
-    io.out(values.json ? JSON.stringify(s.final) + '\n' : stateText(s));
+// Usage, input and trace errors become exit codes 2 and 1 in main.ts, as for every command; --help too.
+export function cmdState(argv: string[], io: Io): number {
+  const { values, positionals } = parseCommandArgs(argv, {
+    at: { type: 'string' },
+    json: { type: 'boolean' },
+    kernel: { type: 'string' },
   });
+  const file = fileArg(positionals, 'state');
+  const at = lineArg(values.at, 'at');
+  const kernel = kernelOf(values.kernel);
+  const s = withEngine(file, kernel, (e) => stateAt(e, at));
+  io.out(values.json ? JSON.stringify(s.final) + '\n' : stateText(s));
+  return 0;
 }
 
-export function cmdCompare(argv: string[], io: StateIo): number {
-  return run(io, COMPARE_HELP, () => {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        json: { type: 'boolean' },
-        kernel: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-    if (values.help) {
-      io.out(COMPARE_HELP + '\n');
-      return;
-    }
-    const file = fileArg(positionals, 'compare');
-    const from = lineArg(values.from, 'from');
-    const to = lineArg(values.to, 'to');
-    const kernel = kernelArg(values.kernel);
-    const c = withEngine(file, kernel, (e) => compareLines(e, from, to));
-    io.out(values.json ? JSON.stringify(c) + '\n' : comparisonText(c, file));
+export function cmdCompare(argv: string[], io: Io): number {
+  const { values, positionals } = parseCommandArgs(argv, {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    json: { type: 'boolean' },
+    kernel: { type: 'string' },
   });
+  const file = fileArg(positionals, 'compare');
+  const from = lineArg(values.from, 'from');
+  const to = lineArg(values.to, 'to');
+  const kernel = kernelOf(values.kernel);
+  const c = withEngine(file, kernel, (e) => compareLines(e, from, to));
+  io.out(values.json ? JSON.stringify(c) + '\n' : comparisonText(c, file));
+  return 0;
 }
