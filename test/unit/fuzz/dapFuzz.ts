@@ -12,7 +12,7 @@ import * as path from 'path';
 import { ChildProcess, spawn } from 'child_process';
 import fc from 'fast-check';
 import { ROOT } from '../../helpers/paths';
-import { applyMutation, corpus, FuzzRun, Mutation } from './traceFuzz';
+import { applyMutation, checkParameters, corpus, FuzzRun, Mutation } from './traceFuzz';
 
 export const ADAPTER = path.join(ROOT, 'dist', 'debugAdapter.js');
 export const RESPONSE_TIMEOUT_MS = 5000;
@@ -27,6 +27,20 @@ export interface DapStats {
   hangs: number;
   duplicates: number;
   maxRssMb: number;
+}
+
+/** All counters at zero. */
+export function newDapStats(): DapStats {
+  return {
+    sequences: 0,
+    requests: 0,
+    responses: 0,
+    errorResponses: 0,
+    crashes: 0,
+    hangs: 0,
+    duplicates: 0,
+    maxRssMb: 0,
+  };
 }
 
 interface Pending {
@@ -561,16 +575,7 @@ export async function runDapFuzz(opts: {
   saveDir?: string;
   mutations: fc.Arbitrary<Mutation[]>;
 }): Promise<FuzzRun<DapStats>> {
-  const stats: DapStats = {
-    sequences: 0,
-    requests: 0,
-    responses: 0,
-    errorResponses: 0,
-    crashes: 0,
-    hangs: 0,
-    duplicates: 0,
-    maxRssMb: 0,
-  };
+  const stats = newDapStats();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-dapfuzz-'));
   try {
     const files = seedFiles(work);
@@ -584,13 +589,7 @@ export async function runDapFuzz(opts: {
           throw new Error(problems.join('\n'));
         }
       }),
-      {
-        seed: opts.seed,
-        numRuns: opts.runs ?? 1e9,
-        interruptAfterTimeLimit: opts.ms,
-        markInterruptAsFailure: false,
-        endOnFailure: false,
-      },
+      checkParameters(opts),
     );
     if (!r.failed || !r.counterexample) return { stats, failure: null, seed: opts.seed };
     const at = firstFailure ?? stats;

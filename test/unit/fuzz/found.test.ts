@@ -7,26 +7,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DapStats, runSequence, Sequence, seedFiles } from './dapFuzz';
-
-function stats(): DapStats {
-  return {
-    sequences: 0,
-    requests: 0,
-    responses: 0,
-    errorResponses: 0,
-    crashes: 0,
-    hangs: 0,
-    duplicates: 0,
-    maxRssMb: 0,
-  };
-}
+import { newDapStats, runSequence, Sequence, seedFiles } from './dapFuzz';
 
 async function run(s: Sequence): Promise<string[]> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-found-'));
   try {
     // A capped heap: a runaway request fails the test quickly instead of taking the machine's memory.
-    return await runSequence(s, work, seedFiles(work), stats(), ['--max-old-space-size=256']);
+    return await runSequence(s, work, seedFiles(work), newDapStats(), ['--max-old-space-size=256']);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -457,6 +457,17 @@ export function checkTrace(file: string, bytes: Buffer, spawnCli: boolean, stats
     throw new Error(`editor model first problem ${first?.message} vs engine ${engErr?.message}`);
 }
 
+/** fast-check's run settings for a fuzz run: a seed, and runs until the time is up (or `runs`). */
+export function checkParameters<T>(opts: { seed: number; ms: number; runs?: number }): fc.Parameters<T> {
+  return {
+    seed: opts.seed,
+    numRuns: opts.runs ?? 1e9,
+    interruptAfterTimeLimit: opts.ms,
+    markInterruptAsFailure: false,
+    endOnFailure: false,
+  };
+}
+
 export interface FuzzRun<S> {
   stats: S;
   /** The shrunk counterexample's error, and where it was saved; null when nothing failed. */
@@ -491,13 +502,7 @@ export function runTraceFuzz(opts: {
           throw e;
         }
       }),
-      {
-        seed: opts.seed,
-        numRuns: opts.runs ?? 1e9,
-        interruptAfterTimeLimit: opts.ms,
-        markInterruptAsFailure: false,
-        endOnFailure: false,
-      },
+      checkParameters(opts),
     );
     if (!r.failed || !r.counterexample) return { stats, failure: null, seed: opts.seed };
     stats.unclear = (firstFailure ?? stats).unclear;
