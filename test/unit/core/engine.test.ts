@@ -34,6 +34,17 @@ function straight(file: string, records = Infinity): FinalState {
   return finalState(m);
 }
 
+/** The set-up both generated traces start from: a RAM slot and a PFNMAP I/O slot. */
+const TWO_SLOTS = [
+  'hptrace 1',
+  'host page=64K',
+  'hpt order=18',
+  'vma 0x10000000-0x11000000 anon pfn=0x5000',
+  'memslot 0 gfn=0x0 npages=0x100 hva=0x10000000',
+  'vma 0x20000000-0x20100000 pfnmap pgoff=0x9000 cache=I',
+  'memslot 1 gpa=0x200000000 size=1M hva=0x20000000',
+];
+
 /** A deterministic pseudo-random trace that redefines and deletes memslots and munmaps between hcalls. */
 function synthetic(seed: number, hcalls: number): string {
   let s = seed;
@@ -41,15 +52,7 @@ function synthetic(seed: number, hcalls: number): string {
     s = (s * 1103515245 + 12345) % 2147483648;
     return s % n;
   };
-  const out = [
-    'hptrace 1',
-    'host page=64K',
-    'hpt order=18',
-    'vma 0x10000000-0x11000000 anon pfn=0x5000',
-    'memslot 0 gfn=0x0 npages=0x100 hva=0x10000000',
-    'vma 0x20000000-0x20100000 pfnmap pgoff=0x9000 cache=I',
-    'memslot 1 gpa=0x200000000 size=1M hva=0x20000000',
-  ];
+  const out = [...TWO_SLOTS];
   for (let i = 0; i < hcalls; i++) {
     const r = rnd(100);
     const idx = rnd(64);
@@ -237,15 +240,7 @@ function dense(seed: number, hcalls: number): string {
     return Math.floor((s / 2147483648) * n); // the high bits: the low ones of this LCG repeat quickly
   };
   const hex = (n: number) => '0x' + n.toString(16);
-  const out = [
-    'hptrace 1',
-    'host page=64K',
-    'hpt order=18',
-    'vma 0x10000000-0x11000000 anon pfn=0x5000',
-    'memslot 0 gfn=0x0 npages=0x100 hva=0x10000000',
-    'vma 0x20000000-0x20100000 pfnmap pgoff=0x9000 cache=I',
-    'memslot 1 gpa=0x200000000 size=1M hva=0x20000000',
-  ];
+  const out = [...TWO_SLOTS];
   for (let i = 0; i < hcalls; i++) {
     const r = rnd(1000);
     const idx = rnd(16384);
