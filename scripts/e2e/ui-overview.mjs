@@ -8,58 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runCommand, screenshot, SEL, settle } from './ui.mjs';
-
-function expect(ok, what, seen) {
-  if (!ok)
-    throw new Error(
-      `UI check failed (overview): ${what}${seen !== undefined ? `\n  seen: ${JSON.stringify(String(seen).slice(0, 600))}` : ''}`,
-    );
-}
-
-async function openFile(page, name) {
-  const tab = page.locator('.tab', { hasText: name }).first();
-  if (await tab.count()) {
-    await tab.click();
-    await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 10_000 });
-    await settle(page);
-    return;
-  }
-  await page.keyboard.press('Control+P');
-  const input = page.locator(SEL.quickInputBox);
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(name);
-  await page.locator(SEL.quickInputRow, { hasText: name }).first().waitFor({ state: 'visible', timeout: 10_000 });
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 10_000 });
-  await settle(page);
-}
-
-/** The line of the editor's current-stack-frame decoration, or NaN. */
-async function markerLine(page) {
-  return page.evaluate(() => {
-    for (const ed of document.querySelectorAll('.editor-instance .monaco-editor')) {
-      if (!ed.offsetParent) continue;
-      const hit = ed.querySelector('.view-overlays .debug-top-stack-frame-line');
-      if (!hit) continue;
-      const top = hit.parentElement.style.top;
-      for (const row of ed.querySelectorAll('.margin-view-overlays > div'))
-        if (row.style.top === top) return Number(row.querySelector('.line-numbers')?.textContent.trim());
-    }
-    return NaN;
-  });
-}
-
-async function waitMarker(page, ok, timeout = 15_000) {
-  const end = Date.now() + timeout;
-  let seen = NaN;
-  while (Date.now() < end) {
-    seen = await markerLine(page);
-    if (ok(seen)) return seen;
-    await page.waitForTimeout(200);
-  }
-  return seen;
-}
+import { expect, openFile, runCommand, screenshot, SEL, settle, waitMarker } from './ui.mjs';
 
 /** The webview frame that holds the overview's timeline canvas. */
 async function overviewFrame(page, timeout = 30_000) {

@@ -85,20 +85,26 @@ export async function screenshot({ page, artifactsDir, log, screenshotName }, na
 }
 
 /** Fails the UI phase with what was expected and what the page showed. */
-function expect(ok, what, seen) {
+export function expect(ok, what, seen) {
   if (!ok)
     throw new Error(
       `UI check failed: ${what}${seen !== undefined ? `\n  seen: ${JSON.stringify(String(seen).slice(0, 600))}` : ''}`,
     );
 }
 
-async function openFile(page, name) {
-  await page.keyboard.press('Control+P');
-  const input = page.locator(SEL.quickInputBox);
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(name);
-  await page.locator(SEL.quickInputRow, { hasText: name }).first().waitFor({ state: 'visible', timeout: 10_000 });
-  await page.keyboard.press('Enter');
+/** Makes `name` the active editor: its tab when it is open, else through quick open. */
+export async function openFile(page, name) {
+  const tab = page.locator('.tab', { hasText: name }).first();
+  if (await tab.count()) {
+    await tab.click();
+  } else {
+    await page.keyboard.press('Control+P');
+    const input = page.locator(SEL.quickInputBox);
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(name);
+    await page.locator(SEL.quickInputRow, { hasText: name }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await page.keyboard.press('Enter');
+  }
   await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 10_000 });
   await settle(page);
 }
@@ -127,34 +133,35 @@ async function waitTopFrameLine(page, want, ms = 10_000) {
 }
 
 /**
- * The line the editor marks as the current (top) stack frame, read from the DOM: the view
+ * The line a visible editor marks as the current (top) stack frame, read from the DOM: the view
  * overlay row carrying VS Code's `.debug-top-stack-frame-line` decoration, matched by its
  * `top` to the margin row that holds the line number. NaN when no marker is rendered.
  */
-async function markerLine(page) {
+export async function markerLine(page) {
   return page.evaluate(() => {
-    const ed = [...document.querySelectorAll('.editor-instance .monaco-editor')].find((e) => e.offsetParent);
-    if (!ed) return NaN;
-    const hit = ed.querySelector('.view-overlays .debug-top-stack-frame-line');
-    if (!hit) return NaN;
-    const top = hit.parentElement.style.top;
-    for (const row of ed.querySelectorAll('.margin-view-overlays > div')) {
-      if (row.style.top === top) {
-        const n = row.querySelector('.line-numbers');
-        if (n) return Number(n.textContent.trim());
-      }
+    for (const ed of document.querySelectorAll('.editor-instance .monaco-editor')) {
+      if (!ed.offsetParent) continue;
+      const hit = ed.querySelector('.view-overlays .debug-top-stack-frame-line');
+      if (!hit) continue;
+      const top = hit.parentElement.style.top;
+      for (const row of ed.querySelectorAll('.margin-view-overlays > div'))
+        if (row.style.top === top) return Number(row.querySelector('.line-numbers')?.textContent.trim());
     }
     return NaN;
   });
 }
 
-/** Wait until the current-line marker sits on `line`; returns the line it was last seen on. */
-async function waitMarker(page, line, timeout = 15_000) {
+/**
+ * Wait until the current-line marker sits on `want` (a line, or a test of the line); returns the line
+ * it was last seen on.
+ */
+export async function waitMarker(page, want, timeout = 15_000) {
+  const ok = typeof want === 'function' ? want : (l) => l === want;
   const end = Date.now() + timeout;
   let seen = NaN;
   while (Date.now() < end) {
     seen = await markerLine(page);
-    if (seen === line) return seen;
+    if (ok(seen)) return seen;
     await page.waitForTimeout(200);
   }
   return seen;
