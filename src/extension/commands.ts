@@ -3,12 +3,12 @@
  * machine state at the current stop, reveal the current record, copy view values, and break when a
  * slot_phys entry changes.
  */
-import { spawn } from 'child_process';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { WordKind } from '../core/bits';
 import { parseU64 } from '../core/u64';
 import { dataLabel, DataWatch, formatDataId } from '../debug/protocol';
+import { runCli } from './cliProcess';
 import { startDebugging } from './debugSetup';
 import { decodeValueMarkdown } from './hoverText';
 import { SessionState } from './sessionState';
@@ -40,32 +40,12 @@ export function registerCommands(
     }
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString());
     if (doc?.isDirty) await doc.save();
-    // The packaged CLI runs as a child process: the extension host never blocks on a long replay,
-    // and the notification's Cancel ends the child.
     const args = ['replay', target.fsPath, '--kernel', settings().kernel];
-    const cli = path.join(ctx.extensionPath, 'dist', 'cli.js');
-    const { text, code } = await vscode.window.withProgress(
-      {
-        location: vscode.ProgressLocation.Notification,
-        title: `hptrace: replaying ${path.basename(target.fsPath)}`,
-        cancellable: true,
-      },
-      (_progress, token) =>
-        new Promise<{ text: string; code: number | null }>((resolve) => {
-          const child = spawn(process.execPath, [cli, ...args], {
-            stdio: ['ignore', 'pipe', 'pipe'],
-            env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-          });
-          let out = '';
-          child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-          child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-          token.onCancellationRequested(() => child.kill());
-          child.on('error', (e) =>
-            resolve({ text: out + `hptrace: could not start the CLI: ${e.message}\n`, code: null }),
-          );
-          child.on('close', (c, signal) => resolve({ text: out + (signal ? `(cancelled)\n` : ''), code: c }));
-        }),
-    );
+    const r = await runCli(ctx, `hptrace: replaying ${path.basename(target.fsPath)}`, args);
+    const code = r.code;
+    const text = r.error
+      ? r.text + `hptrace: could not start the CLI: ${r.error.message}\n`
+      : r.text + (r.signal ? `(cancelled)\n` : '');
     output.clear();
     output.appendLine(
       `$ hptrace replay ${path.basename(target.fsPath)} --kernel ${settings().kernel}   (exit ${code ?? 'cancelled'})`,

@@ -3,7 +3,6 @@
  * process (the packaged dist/cli.js) with progress and cancel, then the result opened. Also the
  * CodeLens that states a trace's coverage on its coverage record (format 2).
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -11,6 +10,7 @@ import { coverageMessage } from '../core/coverage';
 import { parseLineGeneric } from '../core/parser';
 import { CoverageRecord } from '../core/records';
 import { importTempPath } from '../import/importer';
+import { runCli } from './cliProcess';
 
 /** What the command takes when called with arguments (tests, other extensions); pickers otherwise. */
 export interface ImportArgs {
@@ -79,46 +79,12 @@ export function runImport(ctx: vscode.ExtensionContext, a: ImportArgs): Thenable
   }
   for (const s of a.set ?? []) args.push('--set', s);
   args.push('-o', a.out);
-  const cli = path.join(ctx.extensionPath, 'dist', 'cli.js');
-  return vscode.window.withProgress(
-    {
-      location: vscode.ProgressLocation.Notification,
-      title: `hptrace: importing ${path.basename(a.hcalls)}`,
-      cancellable: true,
-    },
-    (progress, token) =>
-      new Promise<ImportOutcome>((resolve) => {
-        const child = spawn(process.execPath, [cli, ...args], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', HPTRACE_PROGRESS: '1' },
-        });
-        let text = '';
-        let last = 0;
-        let errBuf = '';
-        child.stdout.setEncoding('utf8').on('data', (d: string) => (text += d));
-        child.stderr.setEncoding('utf8').on('data', (d: string) => {
-          errBuf += d;
-          let nl: number;
-          while ((nl = errBuf.indexOf('\n')) >= 0) {
-            const line = errBuf.slice(0, nl);
-            errBuf = errBuf.slice(nl + 1);
-            const m = /^progress (\d+) (\d+)$/.exec(line);
-            if (m) {
-              const pct = Math.floor((100 * Number(m[1])) / Math.max(1, Number(m[2])));
-              progress.report({ increment: pct - last, message: `${pct}%` });
-              last = pct;
-            } else text += line + '\n';
-          }
-        });
-        token.onCancellationRequested(() => child.kill());
-        child.on('error', (e) => resolve({ code: null, out: a.out, text: `could not start the CLI: ${e.message}` }));
-        child.on('close', (code, signal) => {
-          // a cancelled import is killed before it can remove its temporary file
-          if (signal && child.pid) fs.rmSync(importTempPath(a.out, child.pid), { force: true });
-          resolve({ code: signal ? null : code, out: a.out, text: text + errBuf + (signal ? '(cancelled)\n' : '') });
-        });
-      }),
-  );
+  return runCli(ctx, `hptrace: importing ${path.basename(a.hcalls)}`, args, { progress: true }).then((r) => {
+    if (r.error) return { code: null, out: a.out, text: `could not start the CLI: ${r.error.message}` };
+    // a cancelled import is killed before it can remove its temporary file
+    if (r.signal && r.pid) fs.rmSync(importTempPath(a.out, r.pid), { force: true });
+    return { code: r.signal ? null : r.code, out: a.out, text: r.text + (r.signal ? '(cancelled)\n' : '') };
+  });
 }
 
 /** The coverage record of a document, if it has one before its first hpte or hcall record. */
