@@ -57,8 +57,6 @@ export interface ByteSink {
 
 const enc = (t: string): Uint8Array => Buffer.from(t, 'latin1');
 const HPT_NAMES = ['H_ENTER', 'H_REMOVE', 'H_READ', 'H_PROTECT', 'H_BULK_REMOVE'];
-/** The five names have five different lengths: the length finds the candidate. */
-const NAME_BY_LENGTH: number[] = Array.from({ length: 16 }, (_x, len) => HPT_NAMES.findIndex((n) => n.length === len));
 /**
  * How many GPRs of GPR4-7 each HPT hcall uses. The output gives them by position, in the format's
  * order (H_ENTER flags pte_index pteh ptel; H_REMOVE and H_PROTECT flags pte_index avpn; H_READ
@@ -80,6 +78,8 @@ const TAIL_STALE = enc(' -> ? # no exit event on its VCPU while many later calls
 const TAIL_END = enc(' -> ? # no exit event before the capture ended\n');
 const L_HCALL_AT = enc('hcall @');
 const L_VCPU = enc(' vcpu=');
+/** Bytes of an enter line besides its time stamp, VCPU and GPRs (at most). */
+const ENTER_FIXED = L_HCALL_AT.length + L_VCPU.length + Math.max(...NAME_SP.map((n) => n.length)) + BULK_TAIL.length;
 const EV_PERF = enc('kvm_hv:');
 const P_VCPU = enc('VCPU ');
 const P_HCALL = enc(': hcall=');
@@ -109,12 +109,54 @@ const IS_HCALL = literal(': hcall=');
 const IS_GPR = literal(' GPR4-7=');
 const IS_RET = literal(': ret=');
 const IS_RC = literal(' hcall_rc=');
-const IS_NAME = HPT_NAMES.map(literal);
-const IS_RESUME = RESUME.map(literal);
-const IS_RESULT = RESULT_NAME_LIST.map(literal);
 
+/**
+ * Names are found by a hash of their bytes, computed by the loop that finds the name's end (one
+ * multiply and add a byte), then checked byte by byte: one table read instead of a test per name.
+ */
+const HASH_MASK = 1023;
+/** The hash step: h = (h * 31 + byte) & HASH_MASK. */
+function hashOf(name: string): number {
+  let h = 0;
+  for (let k = 0; k < name.length; k++) h = (h * 31 + name.charCodeAt(k)) & HASH_MASK;
+  return h;
+}
+/** Index of the name with that hash; -1 none; -2 two names share it (then each is tried). */
+function hashTable(names: string[]): Int16Array {
+  const t = new Int16Array(HASH_MASK + 1).fill(-1);
+  names.forEach((n, k) => {
+    const h = hashOf(n);
+    t[h] = t[h] === -1 ? k : -2;
+  });
+  return t;
+}
+const NAME_BYTES = HPT_NAMES.map(enc);
+const NAME_BY_HASH = hashTable(HPT_NAMES);
+const RESUME_BYTES = RESUME.map(enc);
+const RESUME_BY_HASH = hashTable(RESUME);
+const RESULT_BY_HASH = hashTable(RESULT_NAME_LIST);
+
+/** Which of `names` (bytes) buf[s, e) is, with h its hash; -1 if none. */
+function lookup(table: Int16Array, names: Uint8Array[], buf: Uint8Array, s: number, e: number, h: number): number {
+  const k = table[h];
+  if (k >= 0) return eqAt(buf, s, e, names[k]) ? k : -1;
+  if (k === -1) return -1;
+  for (let n = 0; n < names.length; n++) if (eqAt(buf, s, e, names[n])) return n;
+  return -1;
+}
+
+/**
+ * Copies src[s, e) to dst at p and returns the end: a plain loop, as lines are short and a
+ * subarray() for TypedArray.set costs more than the copy.
+ */
+export function copyBytes(dst: Uint8Array, p: number, src: Uint8Array, s: number, e: number): number {
+  for (let k = s; k < e; k++) dst[p++] = src[k];
+  return p;
+}
+
+/** buf[i, end) is exactly `want`. */
 function eqAt(buf: Uint8Array, i: number, end: number, want: Uint8Array): boolean {
-  if (end - i < want.length) return false;
+  if (end - i !== want.length) return false;
   for (let k = 0; k < want.length; k++) if (buf[i + k] !== want[k]) return false;
   return true;
 }
@@ -203,20 +245,18 @@ export class HcallPairer {
     else this.pendBig.set(vcpu, v);
   }
 
-  private put(src: Uint8Array, s: number, e: number): void {
-    const n = e - s;
+  /** The arena, with room for n more bytes after arenaLen. */
+  private room(n: number): Uint8Array {
     if (this.arenaLen + n > this.arena.length) {
       const bigger = new Uint8Array(Math.max(this.arena.length * 2, this.arenaLen + n));
       bigger.set(this.arena.subarray(0, this.arenaLen));
       this.arena = bigger;
     }
-    const a = this.arena;
-    let p = this.arenaLen;
-    if (n > 24) {
-      a.set(src.subarray(s, e), p);
-      p += n;
-    } else for (let k = s; k < e; k++) a[p++] = src[k];
-    this.arenaLen = p;
+    return this.arena;
+  }
+
+  private put(src: Uint8Array, s: number, e: number): void {
+    this.arenaLen = copyBytes(this.room(e - s), this.arenaLen, src, s, e);
   }
 
   private putAll(src: Uint8Array): void {
@@ -261,8 +301,9 @@ export class HcallPairer {
     let i = start;
     while (i < end && buf[i] === 32) i++;
     if (i >= end || buf[i] === 35) return false;
-    const b = buf.indexOf(91, i); // '['
-    if (b < 0 || b >= end) return false;
+    let b = i; // '[': a loop, cheaper than a call into Buffer.indexOf for a short COMM
+    while (b < end && buf[b] !== 91) b++;
+    if (b >= end) return false;
     let k = b - 1;
     while (k > i && buf[k] === 32) k--;
     const pidEnd = k + 1;
@@ -317,81 +358,97 @@ export class HcallPairer {
     const ve = decEnd(buf, p, end);
     if (ve < 0) return false;
     const vcpu = decValue(buf, p, ve);
-    p = ve;
-    if (enter) {
-      if (!IS_HCALL(buf, p, end)) return false;
-      p += P_HCALL.length;
-      const ns = p;
-      while (p < end && buf[p] !== 32) p++;
-      const ne = p;
-      if (ne === ns || buf[ns] < 65 || buf[ns] > 90) return false; // hcall=0x…: the careful path
-      if (!IS_GPR(buf, p, end)) return false;
-      p += P_GPR.length;
-      const gs = this.gs;
-      const es = this.es;
-      for (let g = 0; g < 4; g++) {
-        gs[g] = p;
-        const e = lxEnd(buf, p, end);
-        if (e < 0 || (g < 3 && buf[e] !== 44)) return false;
-        es[g] = e;
-        p = e + 1;
-      }
-      for (let t = es[3]; t < end; t++) if (buf[t] !== 32) return false;
-      // the five names have five different lengths
-      let h = ne - ns < NAME_BY_LENGTH.length ? NAME_BY_LENGTH[ne - ns] : -1;
-      if (h >= 0 && !IS_NAME[h](buf, ns, ne)) h = -1;
-      this.stats.events++;
-      if (vcpu >= 1024 || this.seen[vcpu] === 0) {
-        if (vcpu < 1024) this.seen[vcpu] = 1;
-        this.stats.vcpus.add(vcpu);
-      }
-      this.lostCheck(vcpu);
-      if (h < 0) {
-        this.countOther(buf, ns, ne);
-        this.setPend(vcpu, OTHER);
-        return true;
-      }
-      const slot = this.open();
-      this.putAll(L_HCALL_AT);
-      this.put(buf, ts, tsEnd);
-      this.putAll(L_VCPU);
-      this.put(buf, vStart, ve);
-      this.putAll(NAME_SP[h]);
-      // the GPRs in one copy, their commas made spaces
-      const at = this.arenaLen - gs[0];
-      const n = ARG_COUNT[h];
-      this.put(buf, gs[0], es[n - 1]);
-      const a = this.arena;
-      for (let g = 0; g < n - 1; g++) a[at + es[g]] = 32;
-      if (h === 4) {
-        this.putAll(BULK_TAIL);
-        this.stats.bulkRemoves++;
-      }
-      this.close(slot);
-      this.stats.kept++;
-      this.hptCounts[h]++;
-      this.setPend(vcpu, slot);
+    return enter ? this.fastEnter(buf, ve, end, ts, tsEnd, vStart, vcpu) : this.fastExit(buf, ve, end, vcpu);
+  }
+
+  /**
+   * The rest of a kvm_hcall_enter line from p (after "VCPU N"). Three functions, not one: V8
+   * optimizes each sooner and compiles each faster, which is most of a one-shot import's start.
+   */
+  private fastEnter(
+    buf: Uint8Array,
+    p: number,
+    end: number,
+    ts: number,
+    tsEnd: number,
+    vStart: number,
+    vcpu: number,
+  ): boolean {
+    const ve = p;
+    if (!IS_HCALL(buf, p, end)) return false;
+    p += P_HCALL.length;
+    const ns = p;
+    let nh = 0;
+    for (let c = 0; p < end && (c = buf[p]) !== 32; p++) nh = (nh * 31 + c) & HASH_MASK;
+    const ne = p;
+    if (ne === ns || buf[ns] < 65 || buf[ns] > 90) return false; // hcall=0x…: the careful path
+    if (!IS_GPR(buf, p, end)) return false;
+    p += P_GPR.length;
+    const gs = this.gs;
+    const es = this.es;
+    for (let g = 0; g < 4; g++) {
+      gs[g] = p;
+      const e = lxEnd(buf, p, end);
+      if (e < 0 || (g < 3 && buf[e] !== 44)) return false;
+      es[g] = e;
+      p = e + 1;
+    }
+    for (let t = es[3]; t < end; t++) if (buf[t] !== 32) return false;
+    const h = lookup(NAME_BY_HASH, NAME_BYTES, buf, ns, ne, nh);
+    this.stats.events++;
+    if (vcpu >= 1024 || this.seen[vcpu] === 0) {
+      if (vcpu < 1024) this.seen[vcpu] = 1;
+      this.stats.vcpus.add(vcpu);
+    }
+    this.lostCheck(vcpu);
+    if (h < 0) {
+      this.countOther(buf, ns, ne);
+      this.setPend(vcpu, OTHER);
       return true;
     }
+    const slot = this.open();
+    const n = ARG_COUNT[h];
+    const name = NAME_SP[h];
+    // one room check for the whole line, then plain byte copies
+    const a = this.room(ENTER_FIXED + (tsEnd - ts) + (ve - vStart) + (es[n - 1] - gs[0]));
+    let q = copyBytes(a, this.arenaLen, L_HCALL_AT, 0, L_HCALL_AT.length);
+    q = copyBytes(a, q, buf, ts, tsEnd);
+    q = copyBytes(a, q, L_VCPU, 0, L_VCPU.length);
+    q = copyBytes(a, q, buf, vStart, ve);
+    q = copyBytes(a, q, name, 0, name.length);
+    // the GPRs in one copy, their commas made spaces
+    const at = q - gs[0];
+    q = copyBytes(a, q, buf, gs[0], es[n - 1]);
+    for (let g = 0; g < n - 1; g++) a[at + es[g]] = 32;
+    if (h === 4) {
+      q = copyBytes(a, q, BULK_TAIL, 0, BULK_TAIL.length);
+      this.stats.bulkRemoves++;
+    }
+    this.arenaLen = q;
+    this.close(slot);
+    this.stats.kept++;
+    this.hptCounts[h]++;
+    this.setPend(vcpu, slot);
+    return true;
+  }
+
+  /** The rest of a kvm_hcall_exit line from p (after "VCPU N"). */
+  private fastExit(buf: Uint8Array, p: number, end: number, vcpu: number): boolean {
     if (!IS_RET(buf, p, end)) return false;
     p += P_RET.length;
     const rs = p;
-    while (p < end && buf[p] !== 32) p++;
-    let resume = -1;
-    for (let n = 0; n < 4; n++) if (p - rs === RESUME[n].length && IS_RESUME[n](buf, rs, p)) resume = n;
+    let rh = 0;
+    for (let c = 0; p < end && (c = buf[p]) !== 32; p++) rh = (rh * 31 + c) & HASH_MASK;
+    const resume = lookup(RESUME_BY_HASH, RESUME_BYTES, buf, rs, p, rh);
     if (resume < 0 || !IS_RC(buf, p, end)) return false;
     p += P_RC.length;
     const cs = p;
-    while (p < end && buf[p] !== 32) p++;
+    let ch = 0;
+    for (let c = 0; p < end && (c = buf[p]) !== 32; p++) ch = (ch * 31 + c) & HASH_MASK;
     const ce = p;
     if (ce === cs) return false;
     for (let t = ce; t < end; t++) if (buf[t] !== 32) return false;
-    let code = -1;
-    if (ce - cs === 9 && IS_RESULT[0](buf, cs, ce))
-      code = 0; // H_SUCCESS, the usual one
-    else
-      for (let n = 1; n < RESULT_BYTES.length; n++)
-        if (ce - cs === RESULT_NAME_LIST[n].length && IS_RESULT[n](buf, cs, ce)) code = n;
+    const code = lookup(RESULT_BY_HASH, RESULT_BYTES, buf, cs, ce, ch);
     if (code < 0 && resume < 2) return false; // a code the format has no name for: the careful path
     if (
       code < 0 &&

@@ -82,10 +82,7 @@ class OutWriter {
     }
     const b = this.buf;
     let p = this.pos;
-    if (n > 24) {
-      b.set(src.subarray(start, end), p);
-      p += n;
-    } else for (let k = start; k < end; k++) b[p++] = src[k];
+    for (let k = start; k < end; k++) b[p++] = src[k];
     if (src[end - 1] === 10) this.lines++;
     this.offset += n;
     this.pos = p;

@@ -11,6 +11,7 @@ import { importCaptures, SettingError } from '../../../src/import/importer';
 import { detectKind } from '../../../src/import/kinds';
 import { HcallPairer } from '../../../src/import/hcallEvents';
 import { TraceError } from '../../../src/core/records';
+import { RETURN_CODES } from '../../../src/core/bits';
 import { renderCaptures, replayText } from '../../helpers/captures';
 import { FIXTURES_DIR, ROOT } from '../../helpers/paths';
 
@@ -495,4 +496,46 @@ test('bounded memory: a call whose exit never comes is given up after a window o
   p.end();
   assert.equal(lines.join('').split('\n').filter(Boolean).length, 11);
   assert.equal(p.stats.lostExits, 1);
+});
+
+test('every hcall name, resume kind and return code reads the same on the byte fast path and the careful path', () => {
+  // lineBytes() takes the fast path where it can; line() is the careful path: the two must agree
+  // on each name the fast path looks up by hash, and on the names it must pass on.
+  const calls = ['H_ENTER', 'H_REMOVE', 'H_READ', 'H_PROTECT', 'H_BULK_REMOVE', 'H_CEDE', 'H_ENTE', 'H_READS'];
+  const codes = [...RETURN_CODES.map((c) => c.name), 'H_LONG_BUSY_ORDER_1_MSEC', '0x1f', 'H_SUCCES'];
+  const events: string[] = [];
+  let t = 0;
+  for (const resume of ['RESUME_GUEST', 'RESUME_GUEST_NV', 'RESUME_HOST', 'RESUME_HOST_NV'])
+    for (const code of codes)
+      for (const call of calls) {
+        const v = t % 3;
+        const ts = `7.${String(++t).padStart(6, '0')}`;
+        events.push(
+          ` qemu-${v}-1 [00${v}] .... ${ts}: kvm_hcall_enter: VCPU ${v}: hcall=${call} GPR4-7=0x0,0x${t.toString(16)},0x4001,0x190`,
+        );
+        events.push(` qemu-${v}-1 [00${v}] .... ${ts}: kvm_hcall_exit: VCPU ${v}: ret=${resume} hcall_rc=${code}`);
+      }
+  const run = (fast: boolean) => {
+    const lines: string[] = [];
+    const p = new HcallPairer('same.txt', 'ftrace', {
+      bytes: (b: Uint8Array, s: number, e: number) => lines.push(Buffer.from(b.subarray(s, e)).toString('latin1')),
+    });
+    events.forEach((text, k) => {
+      if (fast) {
+        const b = Buffer.from(text, 'latin1');
+        p.lineBytes(b, 0, b.length, k + 1);
+      } else p.line(text, k + 1);
+    });
+    p.end();
+    return { out: lines.join(''), stats: p.stats };
+  };
+  const fast = run(true);
+  const careful = run(false);
+  assert.equal(fast.out, careful.out);
+  assert.deepEqual(fast.stats, careful.stats);
+  // and the results are the names themselves, not a neighbour's
+  for (const c of RETURN_CODES.filter((x) => x.name !== 'H_TOO_HARD'))
+    assert.match(fast.out, new RegExp(`H_ENTER 0x0 0x[0-9a-f]+ 0x4001 0x190 -> ${c.name}\\n`));
+  assert.equal(fast.stats.kept, 4 * codes.length * 5);
+  assert.equal(fast.stats.others.get('H_CEDE'), 4 * codes.length);
 });
