@@ -207,9 +207,13 @@ export class HcallPairer {
   private readonly pendBig = new Map<number, number>();
   // The output queue, in enter order. Each call's line (without its result) is kept as bytes in an
   // arena, [qStart, qEnd); qTail holds the result once the exit came. Calls leave the queue in the
-  // order they entered it, so the arena is first in, first out.
-  private arena = new Uint8Array(1 << 16);
+  // order they entered it, so the arena is first in, first out. Finished lines are gathered in a
+  // stage before the arena, in the same buffer `mem`, so a line moves there with one copyWithin
+  // (native, no allocation); the sink gets the stage when it is full and at the end.
+  private mem: Uint8Array;
+  private arena: Uint8Array;
   private arenaLen = 0;
+  private stageLen = 0;
   private qStart = new Int32Array(256);
   private qEnd = new Int32Array(256);
   private qTail: (Uint8Array | null)[] = new Array(256).fill(null);
@@ -231,8 +235,12 @@ export class HcallPairer {
      * hold every later call in memory; past this many, that call is given up as lost.
      */
     private readonly window = 65536,
+    /** Bytes of finished lines gathered before they go to the sink (0: each line at once). */
+    private readonly stage = 1 << 18,
   ) {
     this.cur = new Cursor(file);
+    this.mem = new Uint8Array(stage + (1 << 16));
+    this.arena = this.mem.subarray(stage);
   }
 
   private getPend(vcpu: number): number {
@@ -248,9 +256,10 @@ export class HcallPairer {
   /** The arena, with room for n more bytes after arenaLen. */
   private room(n: number): Uint8Array {
     if (this.arenaLen + n > this.arena.length) {
-      const bigger = new Uint8Array(Math.max(this.arena.length * 2, this.arenaLen + n));
-      bigger.set(this.arena.subarray(0, this.arenaLen));
-      this.arena = bigger;
+      const bigger = new Uint8Array(this.stage + Math.max(this.arena.length * 2, this.arenaLen + n));
+      bigger.set(this.mem.subarray(0, this.stage + this.arenaLen));
+      this.mem = bigger;
+      this.arena = bigger.subarray(this.stage);
     }
     return this.arena;
   }
@@ -695,15 +704,33 @@ export class HcallPairer {
     const qs = this.qStart;
     const qe = this.qEnd;
     const qt = this.qTail;
+    const stage = this.stage;
+    const mem = this.mem;
+    let sp = this.stageLen;
     let h = this.head;
     const len = this.qLen;
     while (h < len) {
       const tail = qt[h];
       if (tail === null) break;
-      this.out.bytes(this.arena, qs[h], qe[h]);
-      this.out.bytes(tail, 0, tail.length);
+      const s = qs[h];
+      const e = qe[h];
+      if (sp + (e - s) + tail.length > stage) {
+        this.stageLen = sp;
+        this.emitStage();
+        sp = 0;
+        if (e - s + tail.length > stage) {
+          // longer than the stage: straight to the sink
+          this.out.bytes(this.arena, s, e);
+          this.out.bytes(tail, 0, tail.length);
+          h++;
+          continue;
+        }
+      }
+      mem.copyWithin(sp, stage + s, stage + e);
+      sp = copyBytes(mem, sp + (e - s), tail, 0, tail.length);
       h++;
     }
+    this.stageLen = sp;
     this.head = h;
     if (h === len) {
       // everything written: start the queue and the arena over (the common case)
@@ -713,7 +740,7 @@ export class HcallPairer {
     } else if (h > 1024 && h * 2 > len) {
       const shift = h;
       const base = qs[h];
-      this.arena.copyWithin(0, base, this.arenaLen);
+      this.mem.copyWithin(this.stage, this.stage + base, this.stage + this.arenaLen);
       this.arenaLen -= base;
       for (let k = h; k < len; k++) {
         qs[k - shift] = qs[k] - base;
@@ -727,6 +754,12 @@ export class HcallPairer {
     }
   }
 
+  /** The finished lines gathered so far, to the sink. */
+  private emitStage(): void {
+    if (this.stageLen > 0) this.out.bytes(this.mem, 0, this.stageLen);
+    this.stageLen = 0;
+  }
+
   /** At the end of the capture: calls still waiting for an exit keep an unknown result. */
   end(): void {
     const open = [...this.pend.entries()].filter(([, sl]) => sl >= 0).map(([, sl]) => sl);
@@ -738,6 +771,7 @@ export class HcallPairer {
     this.pend.fill(NONE);
     this.pendBig.clear();
     this.flush();
+    this.emitStage();
     for (const o of this.otherNames) this.stats.others.set(o.name, (this.stats.others.get(o.name) ?? 0) + o.count);
     this.otherNames.length = 0;
     HPT_NAMES.forEach((n, k) => {

@@ -53,6 +53,7 @@ class OutWriter {
   private readonly buf = Buffer.allocUnsafe(1 << 20);
   private pos = 0;
   offset = 0;
+  /** Lines written by line() (the records checked as they go out; hcall bytes are not counted). */
   lines = 0;
   constructor(readonly fd: number) {}
   line(s: string): void {
@@ -69,13 +70,14 @@ class OutWriter {
     }
     this.lines++;
   }
-  /** Raw bytes, already ending in a line break where a line ends. */
+  /** Raw bytes, already ending in a line break where a line ends (not counted in `lines`). */
   bytes(src: Uint8Array, start: number, end: number): void {
     const n = end - start;
-    if (n > this.buf.length - this.pos) {
+    if (n > this.buf.length - this.pos || n >= 1 << 14) {
       this.flush();
-      if (n > this.buf.length) {
-        fs.writeSync(this.fd, src, start, n);
+      if (n >= 1 << 14) {
+        // a big piece (the pairer's stage of finished lines): written as it is, not copied
+        for (let p = start; p < end;) p += fs.writeSync(this.fd, src, p, end - p);
         this.offset += n;
         return;
       }
@@ -83,7 +85,6 @@ class OutWriter {
     const b = this.buf;
     let p = this.pos;
     for (let k = start; k < end; k++) b[p++] = src[k];
-    if (src[end - 1] === 10) this.lines++;
     this.offset += n;
     this.pos = p;
   }

@@ -476,7 +476,7 @@ test('bounded memory: a call whose exit never comes is given up after a window o
   const sink = {
     bytes: (b: Uint8Array, s: number, e: number) => lines.push(Buffer.from(b.subarray(s, e)).toString('latin1')),
   };
-  const p = new HcallPairer('w.txt', 'ftrace', sink, 4);
+  const p = new HcallPairer('w.txt', 'ftrace', sink, 4, 0);
   const ev = (t: number, v: number, what: string) =>
     Buffer.from(` CPU ${v}/KVM-1${v} [00${v}] .... 1.${String(t).padStart(6, '0')}: ${what}`, 'latin1');
   const feed = (b: Buffer, n: number) => p.lineBytes(b, 0, b.length, n);
@@ -538,4 +538,34 @@ test('every hcall name, resume kind and return code reads the same on the byte f
     assert.match(fast.out, new RegExp(`H_ENTER 0x0 0x[0-9a-f]+ 0x4001 0x190 -> ${c.name}\\n`));
   assert.equal(fast.stats.kept, 4 * codes.length * 5);
   assert.equal(fast.stats.others.get('H_CEDE'), 4 * codes.length);
+});
+
+test('finished lines reach the sink whole and in order whatever the stage size (lines longer than the stage too)', () => {
+  const text = fs.readFileSync(cap('p9-ftrace.txt'), 'latin1').split('\n');
+  const runWith = (stage: number) => {
+    const chunks: string[] = [];
+    const p = new HcallPairer(
+      's.txt',
+      'ftrace',
+      {
+        bytes: (b: Uint8Array, s: number, e: number) => chunks.push(Buffer.from(b.subarray(s, e)).toString('latin1')),
+      },
+      65536,
+      stage,
+    );
+    text.forEach((t, k) => {
+      const b = Buffer.from(t, 'latin1');
+      p.lineBytes(b, 0, b.length, k + 1);
+    });
+    p.end();
+    return chunks;
+  };
+  const whole = runWith(1 << 18);
+  assert.equal(whole.length, 1, 'one stage for a small capture');
+  assert.ok(whole[0].split('\n').filter(Boolean).length >= 7);
+  for (const stage of [0, 40, 64, 100, 150]) {
+    const chunks = runWith(stage);
+    assert.equal(chunks.join(''), whole[0], `stage ${stage}`);
+    assert.ok(chunks.length > 1, `stage ${stage} gives several pieces`);
+  }
 });
