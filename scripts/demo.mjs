@@ -29,9 +29,18 @@ const examples = fs
   .sort();
 
 function hptrace(...a) {
-  const r = spawnSync(process.execPath, [cli, ...a], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+  // --no-concurrent-recompilation: Node 20 can hang at exit otherwise (nodejs/node#54918); the timeout is a backstop.
+  const r = spawnSync(process.execPath, ['--no-concurrent-recompilation', cli, ...a], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    timeout: 120_000,
+    killSignal: 'SIGKILL',
+  });
   if (r.status !== 0) {
-    console.error(`demo: hptrace ${a.join(' ')} exited with ${r.status}\n${r.stderr}`);
+    const how =
+      r.error?.code === 'ETIMEDOUT' ? 'timed out after 120 s' : r.error ? r.error.message : `exited with ${r.status}`;
+    console.error(`demo: hptrace ${a.join(' ')} ${how}\n${r.stderr}`);
     process.exit(1);
   }
   return r.stdout;

@@ -33,7 +33,11 @@ export function runCli(
     { location: vscode.ProgressLocation.Notification, title, cancellable: true },
     (progress, token) =>
       new Promise<CliRun>((resolve) => {
-        const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+        // --no-concurrent-recompilation: Node 20 can hang at exit otherwise (nodejs/node#54918).
+        const child = spawn(process.execPath, ['--no-concurrent-recompilation', cli, ...args], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env,
+        });
         let text = '';
         let errBuf = '';
         let last = 0;

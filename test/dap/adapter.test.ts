@@ -7,10 +7,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { CONFORMANCE_DIR } from '../helpers/paths';
+import { spawnNode } from '../helpers/spawnNode';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const ADAPTER = path.join(ROOT, 'dist', 'debugAdapter.js');
@@ -460,16 +460,8 @@ describe('hptrace debug adapter over DAP', () => {
     // A trace long enough that reading it to the end takes well over the 300 ms progress threshold.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-dap-'));
     const big = path.join(dir, 'big.hptrace');
-    const g = spawnSync(process.execPath, [
-      path.join(ROOT, 'scripts', 'gen.mjs'),
-      '--hcalls',
-      '400000',
-      '--seed',
-      '3',
-      '--out',
-      big,
-    ]);
-    assert.equal(g.status, 0, String(g.stderr));
+    const g = spawnNode([path.join(ROOT, 'scripts', 'gen.mjs'), '--hcalls', '400000', '--seed', '3', '--out', big]);
+    assert.equal(g.status, 0, g.stderr);
     const lines = fs.readFileSync(big, 'utf8').split('\n');
     let lastLine = lines.length;
     while (!lines[lastLine - 1].startsWith('hcall')) lastLine--;

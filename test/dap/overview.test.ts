@@ -7,10 +7,10 @@ import { test, beforeEach, afterEach } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { CONFORMANCE_DIR, ROOT } from '../helpers/paths';
+import { spawnNode } from '../helpers/spawnNode';
 
 const ADAPTER = path.join(ROOT, 'dist', 'debugAdapter.js');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -96,17 +96,11 @@ test('hptrace.findKind + goto: a click on an H_PARAMETER bin stops on that line;
   );
   // State at the stop = the CLI's state after that line.
   const s = (await dc.customRequest('hptrace.state')).body;
-  const cli = spawnSync(process.execPath, [CLI, 'state', IO_BAR, '--at', String(s.line), '--json'], {
-    encoding: 'utf8',
-  });
+  const cli = spawnNode([CLI, 'state', IO_BAR, '--at', String(s.line), '--json']);
   assert.deepEqual(s.final, JSON.parse(cli.stdout));
   // Compare the stop with the end of the trace: the same as the CLI's comparison.
   const c = (await dc.customRequest('hptrace.compare', { toLine: 1000 })).body;
-  const cc = JSON.parse(
-    spawnSync(process.execPath, [CLI, 'compare', IO_BAR, '--from', String(s.line), '--to', '1000', '--json'], {
-      encoding: 'utf8',
-    }).stdout,
-  );
+  const cc = JSON.parse(spawnNode([CLI, 'compare', IO_BAR, '--from', String(s.line), '--to', '1000', '--json']).stdout);
   const { text, ...rest } = c;
   assert.deepEqual(rest, cc);
   assert.match(text, /HPT entries added: \d+/);

@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'path';
 import { spawn } from 'child_process';
 import { ROOT } from '../helpers/paths';
+import { NODE_GUARD_FLAGS } from '../helpers/spawnNode';
 import { serverAddress } from '../../src/debug/server';
 
 const ADAPTER = path.join(ROOT, 'dist', 'debugAdapter.js');
@@ -11,7 +12,7 @@ const ADAPTER = path.join(ROOT, 'dist', 'debugAdapter.js');
 /** Starts the adapter as a server and resolves with what it printed once it listens. */
 function listen(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [ADAPTER, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(process.execPath, [...NODE_GUARD_FLAGS, ADAPTER, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     const timer = setTimeout(() => (p.kill(), reject(new Error(`no listening line: ${err}`))), 5000);
     p.stderr.on('data', (d) => {

@@ -1,19 +1,19 @@
 /** The CLI's arguments (util.parseArgs, a help text per command) and what it reads and refuses. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { COMMANDS, usageLine } from '../../../src/cli/main';
 import { CONFORMANCE_DIR, ROOT } from '../../helpers/paths';
+import { spawnNode } from '../../helpers/spawnNode';
 
 const cli = path.join(ROOT, 'dist', 'cli.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-args-'));
 const ioBar = path.join(CONFORMANCE_DIR, 'io-bar.hptrace');
 
 function run(args: string[], nodeArgs: string[] = []) {
-  return spawnSync(process.execPath, [...nodeArgs, cli, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return spawnNode([...nodeArgs, cli, ...args]);
 }
 
 test('hptrace --help lists every command with its usage line', () => {
@@ -79,17 +79,17 @@ test('every command that reads a trace refuses /dev/zero with exit 1 at once', (
   for (const c of COMMANDS) {
     if (!/^hptrace \w+ FILE\b/.test(usageLine(c))) continue;
     const extra = c.name === 'state' ? ['--at', '3'] : c.name === 'compare' ? ['--from', '1', '--to', '3'] : [];
-    const r = spawnSync(process.execPath, [cli, c.name, '/dev/zero', ...extra], { encoding: 'utf8', timeout: 20000 });
+    const r = spawnNode([cli, c.name, '/dev/zero', ...extra], { timeout: 20000 });
     assert.equal(r.status, 1, `${c.name}: ${r.stderr}`);
     assert.equal(r.stderr, '/dev/zero: not a regular file\n', c.name);
   }
 });
 
 test('a FILE that is not a regular file is refused with exit 1 and a plain message, without reading it', () => {
-  const r = spawnSync(process.execPath, [cli, 'replay', '/dev/zero'], { encoding: 'utf8', timeout: 20000 });
+  const r = spawnNode([cli, 'replay', '/dev/zero'], { timeout: 20000 });
   assert.equal(r.status, 1);
   assert.equal(r.stderr, '/dev/zero: not a regular file\n');
-  const d = spawnSync(process.execPath, [cli, 'diff', '/dev/null'], { encoding: 'utf8', timeout: 20000 });
+  const d = spawnNode([cli, 'diff', '/dev/null'], { timeout: 20000 });
   assert.equal(d.status, 1);
   assert.equal(d.stderr, '/dev/null: not a regular file\n');
 });

@@ -1,11 +1,11 @@
 /** The hptrace CLI as a user runs it: exit codes, error format, decode, diff. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CONFORMANCE_DIR } from '../../helpers/paths';
+import { spawnNode } from '../../helpers/spawnNode';
 
 const root = path.resolve(__dirname, '..', '..', '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -13,7 +13,7 @@ const conf = CONFORMANCE_DIR;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-cli-'));
 
 function run(...args: string[]) {
-  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return spawnNode([cli, ...args]);
 }
 function write(name: string, text: string | Buffer): string {
   const p = path.join(tmp, name);

@@ -5,7 +5,6 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -13,12 +12,13 @@ import { Engine } from '../../../src/core/engine';
 import { compareLines, Comparison, diffStates, stateAt } from '../../../src/core/compare';
 import { FinalState } from '../../../src/core/replay';
 import { CONFORMANCE_DIR, FIXTURES_DIR, ROOT } from '../../helpers/paths';
+import { spawnNode } from '../../helpers/spawnNode';
 
 const cli = path.join(ROOT, 'dist', 'cli.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-cmp-'));
 
 function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return spawnNode([cli, ...args]);
 }
 
 /** `replay --json`'s final object for the first `lines` lines of a trace. */

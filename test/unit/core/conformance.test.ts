@@ -1,10 +1,10 @@
 /** Every case in test/conformance: the CLI's --json output must equal the expected JSON values. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFORMANCE_DIR } from '../../helpers/paths';
+import { spawnNode } from '../../helpers/spawnNode';
 
 const root = path.resolve(__dirname, '..', '..', '..', '..');
 const dir = CONFORMANCE_DIR;
@@ -25,10 +25,7 @@ for (const c of cases) {
   ] as const) {
     if (!fs.existsSync(expected)) continue;
     test(`conformance ${c} --kernel ${kernel}`, () => {
-      const r = spawnSync(process.execPath, [cli, 'replay', path.join(dir, c), '--json', '--kernel', kernel], {
-        encoding: 'utf8',
-        maxBuffer: 64 << 20,
-      });
+      const r = spawnNode([cli, 'replay', path.join(dir, c), '--json', '--kernel', kernel]);
       assert.equal(r.status, 0, r.stderr);
       const got = r.stdout
         .trim()

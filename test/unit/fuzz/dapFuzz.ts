@@ -12,6 +12,7 @@ import * as path from 'path';
 import { ChildProcess, spawn } from 'child_process';
 import fc from 'fast-check';
 import { ROOT } from '../../helpers/paths';
+import { NODE_GUARD_FLAGS } from '../../helpers/spawnNode';
 import { applyMutation, checkParameters, corpus, FuzzRun, Mutation } from './traceFuzz';
 
 export const ADAPTER = path.join(ROOT, 'dist', 'debugAdapter.js');
@@ -66,7 +67,9 @@ class Client {
     private readonly stats: DapStats,
     nodeArgs: string[] = [],
   ) {
-    this.proc = spawn(process.execPath, [...nodeArgs, ADAPTER], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc = spawn(process.execPath, [...NODE_GUARD_FLAGS, ...nodeArgs, ADAPTER], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     this.proc.stdout!.on('data', (d: Buffer) => this.data(d));
     this.proc.stderr!.on('data', () => {});
     this.proc.stdin!.on('error', () => {});

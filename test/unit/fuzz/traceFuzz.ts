@@ -16,7 +16,6 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
 import fc from 'fast-check';
 import { main } from '../../../src/cli/main';
 import { Engine } from '../../../src/core/engine';
@@ -25,6 +24,7 @@ import { parseAll } from '../../../src/core/parser';
 import { TraceError } from '../../../src/core/records';
 import { TraceModel } from '../../../src/extension/traceModel';
 import { CONFORMANCE_DIR, FIXTURES_DIR, ROOT } from '../../helpers/paths';
+import { spawnNode } from '../../helpers/spawnNode';
 
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
 
@@ -406,8 +406,7 @@ export function checkTrace(file: string, bytes: Buffer, spawnCli: boolean, stats
       hook,
       `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));`,
     );
-    const r = spawnSync(process.execPath, ['--require', hook, CLI, ...args], {
-      encoding: 'utf8',
+    const r = spawnNode(['--require', hook, CLI, ...args], {
       maxBuffer: 256 << 20,
       timeout: 60000,
     });

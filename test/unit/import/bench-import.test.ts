@@ -1,12 +1,12 @@
 /** A tiny run of the import bench (scripts/bench-import.mjs), so that it cannot rot: figures printed and numeric. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from '../../helpers/paths';
+import { spawnNode } from '../../helpers/spawnNode';
 
 // a real dynamic import (the test bundle is CommonJS; the bench is an ES module)
 const importEsm = new Function('u', 'return import(u)') as (u: string) => Promise<Record<string, unknown>>;
@@ -17,7 +17,7 @@ test('import bench smoke run: capture generated, imported, four figures', { time
   const figures = new Map<string, string>();
   const timeNode = (args: string[]) => {
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    const r = spawnNode(args);
     assert.equal(r.status, 0, r.stderr);
     return { secs: Number(process.hrtime.bigint() - t0) / 1e9, rss: 1 };
   };

@@ -1,7 +1,6 @@
 /** hptrace import: every capture kind, coverage, round trips, bad input, --check-htab. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,6 +13,7 @@ import { TraceError } from '../../../src/core/records';
 import { RETURN_CODES } from '../../../src/core/bits';
 import { renderCaptures, replayText } from '../../helpers/captures';
 import { FIXTURES_DIR, ROOT } from '../../helpers/paths';
+import { spawnNode } from '../../helpers/spawnNode';
 
 const CAP = path.join(FIXTURES_DIR, 'captures');
 const cap = (f: string) => path.join(CAP, f);
@@ -27,7 +27,7 @@ function write(name: string, text: string): string {
   return p;
 }
 function run(...args: string[]) {
-  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  return spawnNode([cli, ...args]);
 }
 const P9_SET = ['host.cpu=power9', 'vma.0x3fff80000000.cache=I', 'vma.0x3fff80000000.pgoff=0x200000'];
 

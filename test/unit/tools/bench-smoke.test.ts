@@ -5,24 +5,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnNode } from '../../helpers/spawnNode';
 
 const root = path.resolve(__dirname, '..', '..', '..', '..');
 
 test('bench smoke run: every figure, numeric', { timeout: 180_000 }, () => {
   const cache = path.join(os.tmpdir(), 'hptrace-bench-smoke');
-  const r = spawnSync(
-    process.execPath,
-    [path.join(root, 'scripts', 'bench.mjs'), '--hcalls', '10000', '--runs', '1', '--steps', '2'],
-    {
-      encoding: 'utf8',
-      env: { ...process.env, HPTRACE_BENCH_CACHE: cache },
-      timeout: 170_000,
-    },
-  );
+  const r = spawnNode([path.join(root, 'scripts', 'bench.mjs'), '--hcalls', '10000', '--runs', '1', '--steps', '2'], {
+    env: { ...process.env, HPTRACE_BENCH_CACHE: cache },
+    timeout: 170_000,
+  });
   assert.equal(r.status, 0, `bench failed:\n${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
   const figures = new Map(
