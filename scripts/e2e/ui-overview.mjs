@@ -92,9 +92,13 @@ export async function runOverviewUi(ctx, { workspace }) {
   const traceName = '1-io-bar.hptrace';
   const trace = path.join(workspace, traceName);
   // The lines whose replayed result is H_PARAMETER, from the CLI.
-  const replay = spawnSync(process.execPath, [path.join(extensionPath, 'dist', 'cli.js'), 'replay', trace, '--json'], {
-    encoding: 'utf8',
-  });
+  // --no-concurrent-recompilation and a timeout: Node 20 can hang at exit (nodejs/node#54918)
+  const replay = spawnSync(
+    process.execPath,
+    ['--no-concurrent-recompilation', path.join(extensionPath, 'dist', 'cli.js'), 'replay', trace, '--json'],
+    { encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' },
+  );
+  if (replay.error) throw new Error(`hptrace replay ${trace}: ${replay.error.message}`);
   const paramLines = replay.stdout
     .trim()
     .split('\n')
