@@ -2,7 +2,8 @@
 // canvases. No network, no per-record data; colours come from the theme's CSS variables.
 // Messages in:  {type:'overview', data, seq}  {type:'pteg', data}  {type:'position', line}
 //               {type:'status', text}
-// Messages out: {type:'ready', width}  {type:'range', fromLine, toLine, bins}  {type:'click', ...}
+// Messages out: {type:'ready', bins}  {type:'range', fromLine, toLine, bins}  {type:'bins', bins}
+//               {type:'click', ...}
 //               {type:'drawn', what, seq, ms, pixels}
 (function () {
   'use strict';
@@ -493,8 +494,11 @@
   });
   heat.addEventListener('mouseleave', () => (tip.hidden = true));
 
+  /** Bins for the canvas's width (one a CSS pixel); the last count asked for is kept. */
+  let askedBins = 0;
   function requestBins() {
-    return Math.min(4096, Math.max(64, Math.floor(width())));
+    askedBins = Math.min(4096, Math.max(64, Math.floor(width())));
+    return askedBins;
   }
 
   // ---- messages ------------------------------------------------------------------------------------
@@ -535,6 +539,9 @@
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(() => {
       if (data) drawAll('resize', seq);
+      // A new width wants a new number of bins (same range): asked for once the resizing stops.
+      const before = askedBins;
+      if (requestBins() !== before) vscode.postMessage({ type: 'bins', bins: askedBins });
     }, 100);
   });
   // For the end-to-end test: what is drawn, and where a bin's part of a kind is (CSS px in the canvas).
@@ -542,6 +549,7 @@
     pixelCounts,
     colors: () => colors,
     data: () => data,
+    asked: () => askedBins,
     pteg: () => pteg,
     position: () => position,
     segmentCenter(kind, bin) {

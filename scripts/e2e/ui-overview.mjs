@@ -244,7 +244,106 @@ export async function runOverviewUi(ctx, { workspace }) {
     await page.waitForTimeout(200);
   }
   expect(want.test(seenSel), `without a session, a click on the bin reveals line ${first} in the editor`, seenSel);
+  const zoom = await resizeAndBrush(ctx, frame, workspace);
   log(
-    `overview checks passed: drawn (${px.nonBlank} px, ${px.H_PARAMETER} in the H_PARAMETER colour), click → line ${moved}, light/dark, compare document, file mode → line ${first}`,
+    `overview checks passed: drawn (${px.nonBlank} px, ${px.H_PARAMETER} in the H_PARAMETER colour), click → line ${moved}, light/dark, compare document, file mode → line ${first}, ${zoom}`,
   );
+}
+
+/**
+ * On a trace with more lines than the timeline has pixels: the bins follow the panel's width when
+ * it changes (the same range asked for again, one bin a pixel), a drag across the timeline zooms
+ * to the lines under it, and a double click goes back to the whole trace.
+ */
+async function resizeAndBrush(ctx, frame, workspace) {
+  const { page, extensionPath } = ctx;
+  const name = 'overview-6k.hptrace';
+  const gen = spawnSync(
+    process.execPath,
+    [
+      '--no-concurrent-recompilation',
+      path.join(extensionPath, 'scripts', 'gen.mjs'),
+      '--hcalls',
+      '6000',
+      '--seed',
+      '11',
+      '--out',
+      path.join(workspace, name),
+    ],
+    { encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' },
+  );
+  if (gen.status !== 0) throw new Error(`scripts/gen.mjs: ${gen.error?.message ?? gen.stderr}`);
+  await openFile(page, name);
+  await runCommand(page, 'hptrace: Show Trace Overview');
+  const state = () =>
+    frame.evaluate(() => {
+      const o = window.__hptraceOverview;
+      const d = o.data();
+      return d && { asked: o.asked(), bins: d.bins, from: d.fromLine, to: d.toLine, complete: d.complete };
+    });
+  const whole = await poll(frame, () => {
+    const o = window.__hptraceOverview;
+    const d = o.data();
+    return /overview-6k/.test(document.getElementById('source').textContent) &&
+      d?.complete === true &&
+      d.toLine > 6000 &&
+      d.bins === o.asked()
+      ? { asked: o.asked(), bins: d.bins, from: d.fromLine, to: d.toLine }
+      : null;
+  });
+  // Hiding the side bar widens the editor group: the webview asks for bins of its new width.
+  await page.keyboard.press('Control+B');
+  const wider = await poll(
+    frame,
+    (before) => {
+      const o = window.__hptraceOverview;
+      const d = o.data();
+      return o.asked() !== before && d.bins === o.asked() ? { asked: o.asked(), bins: d.bins, from: d.fromLine } : null;
+    },
+    whole.asked,
+  ).catch(async () => ({ stale: await state() }));
+  await page.keyboard.press('Control+B');
+  expect(
+    wider.bins > whole.bins && wider.from === whole.from,
+    `after the panel widened, the overview asked for the same lines in more bins (one a pixel)`,
+    `before ${JSON.stringify(whole)}, after ${JSON.stringify(wider)}`,
+  );
+  await poll(frame, (n) => window.__hptraceOverview.data().bins === n, whole.bins).catch(() => {});
+  await settle(page, 500);
+
+  // Drag from a quarter to a half of the timeline's width: the overview shows those lines only.
+  const tl = await frame.locator('#timeline').boundingBox();
+  const y = tl.y + tl.height / 2;
+  await page.mouse.move(tl.x + tl.width * 0.25, y);
+  await page.mouse.down();
+  await page.mouse.move(tl.x + tl.width * 0.375, y, { steps: 4 });
+  await page.mouse.move(tl.x + tl.width * 0.5, y, { steps: 4 });
+  await page.mouse.up();
+  const zoomed = await poll(
+    frame,
+    (w) => {
+      const d = window.__hptraceOverview.data();
+      return d && (d.fromLine > w.from || d.toLine < w.to) ? { from: d.fromLine, to: d.toLine, bins: d.bins } : null;
+    },
+    whole,
+  ).catch(async () => ({ stale: await state() }));
+  const n = whole.to - whole.from + 1;
+  const near = (line, frac) => Math.abs(line - whole.from - frac * n) < 0.05 * n;
+  expect(
+    near(zoomed.from, 0.25) && near(zoomed.to, 0.5),
+    'a drag across the second quarter of the timeline zooms to the second quarter of the lines',
+    `whole ${whole.from}–${whole.to}, zoomed ${JSON.stringify(zoomed)}`,
+  );
+  // A double click shows the whole trace again.
+  await frame.locator('#timeline').dblclick({ position: { x: tl.width * 0.7, y: tl.height / 2 } });
+  const back = await poll(
+    frame,
+    (w) => {
+      const d = window.__hptraceOverview.data();
+      return d && d.fromLine === w.from && d.toLine === w.to ? { from: d.fromLine, to: d.toLine } : null;
+    },
+    whole,
+  ).catch(async () => ({ stale: await state() }));
+  expect(back.from === whole.from && back.to === whole.to, 'a double click shows the whole trace again', back);
+  return `resize ${whole.bins} → ${wider.bins} bins, brush → lines ${zoomed.from}–${zoomed.to}, double click → whole`;
 }

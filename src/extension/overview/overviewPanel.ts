@@ -300,6 +300,11 @@ export class OverviewPanel implements vscode.Disposable {
         this.ready = true;
         if (typeof m.bins === 'number') this.bins = m.bins;
         return this.refresh();
+      case 'bins':
+        // the panel was resized: the same range in as many bins as it is wide now
+        if (typeof m.bins !== 'number' || m.bins === this.bins) return;
+        this.bins = m.bins;
+        return this.refresh();
       case 'range':
         if (typeof m.bins === 'number') this.bins = m.bins;
         this.range = m.fromLine !== undefined ? { fromLine: m.fromLine, toLine: m.toLine } : {};
