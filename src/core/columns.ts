@@ -17,6 +17,37 @@ const PAGE_MASK = PAGE - 1;
 type Packed = Uint8Array | Uint16Array | Uint32Array | Float64Array;
 const scratch = new Float64Array(PAGE);
 const MAX_EXACT = 2 ** 52;
+const lohi = new Float64Array(2);
+
+// The two loops of freezing a page, each in its own small function: freeze() runs once every 65,536
+// rows, too rarely for V8 to learn its branches, and as one function its loops were deoptimized again
+// and again (about 2 ms a page); on their own they are optimized once and stay so.
+
+/** Lowest and highest residual v - k * slope of the page's values other than `none`, into out; whether `none` occurs. */
+function range(c: Float64Array, none: number, slope: number, out: Float64Array): boolean {
+  let lo = Infinity;
+  let hi = -Infinity;
+  let hasNone = false;
+  for (let k = 0; k < PAGE; k++) {
+    const v = c[k];
+    if (v === none) {
+      hasNone = true;
+      continue;
+    }
+    const x = v - k * slope;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  out[0] = lo;
+  out[1] = hi;
+  return hasNone;
+}
+
+/** r[k] = the residual of c[k] above lo, or `code` for `none` (code -1: the page has no none). */
+function residuals(c: Float64Array, r: Float64Array, none: number, code: number, slope: number, lo: number): void {
+  if (code >= 0) for (let k = 0; k < PAGE; k++) r[k] = c[k] === none ? code : c[k] - k * slope - lo;
+  else for (let k = 0; k < PAGE; k++) r[k] = c[k] - k * slope - lo;
+}
 
 class PackedColumn {
   private readonly packed: Packed[] = [];
@@ -50,21 +81,9 @@ class PackedColumn {
     const c = this.cur;
     const none = this.none ?? NaN;
     const slope = this.linear ? Math.max(0, Math.floor((c[PAGE - 1] - c[0]) / (PAGE - 1))) : 0;
-    // Residuals into a scratch page of doubles, then one native conversion into the packed array.
-    const r = scratch;
-    let lo = Infinity;
-    let hi = -Infinity;
-    let hasNone = false;
-    for (let k = 0; k < PAGE; k++) {
-      const v = c[k];
-      if (v === none) {
-        hasNone = true;
-        continue;
-      }
-      const x = v - k * slope;
-      if (x < lo) lo = x;
-      if (x > hi) hi = x;
-    }
+    const hasNone = range(c, none, slope, lohi);
+    let lo = lohi[0];
+    let hi = lohi[1];
     if (lo === Infinity) lo = hi = 0;
     const top = hi - lo + (hasNone ? 1 : 0);
     // Values are integers; a page reaching past 2^53 (never, for offsets in a file) keeps doubles.
@@ -87,10 +106,9 @@ class PackedColumn {
       this.noneCode.push(NaN);
     } else {
       const code = hasNone ? top : -1;
-      if (hasNone) for (let k = 0; k < PAGE; k++) r[k] = c[k] === none ? code : c[k] - k * slope - lo;
-      else if (slope !== 0) for (let k = 0; k < PAGE; k++) r[k] = c[k] - k * slope - lo;
-      else for (let k = 0; k < PAGE; k++) r[k] = c[k] - lo;
-      out.set(r);
+      // Residuals into a scratch page of doubles, then one native conversion into the packed array.
+      residuals(c, scratch, none, code, slope, lo);
+      out.set(scratch);
       this.base.push(lo);
       this.slope.push(slope);
       this.noneCode.push(code);
