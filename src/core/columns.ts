@@ -15,7 +15,6 @@ const PAGE = 1 << PAGE_SHIFT;
 const PAGE_MASK = PAGE - 1;
 
 type Packed = Uint8Array | Uint16Array | Uint32Array | Float64Array;
-const scratch = new Float64Array(PAGE);
 const MAX_EXACT = 2 ** 52;
 const lohi = new Float64Array(2);
 
@@ -44,7 +43,14 @@ function range(c: Float64Array, none: number, slope: number, out: Float64Array):
 }
 
 /** r[k] = the residual of c[k] above lo, or `code` for `none` (code -1: the page has no none). */
-function residuals(c: Float64Array, r: Float64Array, none: number, code: number, slope: number, lo: number): void {
+function residuals(
+  c: Float64Array,
+  r: Uint8Array | Uint16Array | Uint32Array | Float64Array,
+  none: number,
+  code: number,
+  slope: number,
+  lo: number,
+): void {
   if (code >= 0) for (let k = 0; k < PAGE; k++) r[k] = c[k] === none ? code : c[k] - k * slope - lo;
   else for (let k = 0; k < PAGE; k++) r[k] = c[k] - k * slope - lo;
 }
@@ -106,9 +112,7 @@ class PackedColumn {
       this.noneCode.push(NaN);
     } else {
       const code = hasNone ? top : -1;
-      // Residuals into a scratch page of doubles, then one native conversion into the packed array.
-      residuals(c, scratch, none, code, slope, lo);
-      out.set(scratch);
+      residuals(c, out, none, code, slope, lo);
       this.base.push(lo);
       this.slope.push(slope);
       this.noneCode.push(code);
