@@ -7,7 +7,7 @@
  * (lineTooLong): "line is N characters long (limit 65536)".
  */
 import * as fs from 'fs';
-import { lineTooLong, MAX_LINE_LENGTH, newParserState, parseHcallBytes, parseLineGeneric } from './parser';
+import { emptyTrace, lineTooLong, MAX_LINE_LENGTH, newParserState, parseHcallBytes, parseLineGeneric } from './parser';
 import { reusableHcallRecord } from './parser';
 import { TraceError } from './records';
 
@@ -302,7 +302,7 @@ export function firstSyntaxError(file: string): TraceError | null {
     if (!(e instanceof TraceError)) throw e;
     error = e;
   }
-  if (!error && !st.sawHeader) error = new TraceError(file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"');
+  if (!error && !st.sawHeader) error = emptyTrace(file);
   return error;
 }
 
