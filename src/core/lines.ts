@@ -331,8 +331,9 @@ export function firstSyntaxError(file: string): TraceError | null {
 }
 
 /**
- * Why a path cannot be read as a trace, or null: only regular files are read (a device such as
- * /dev/zero, a FIFO or a directory never ends or never was a trace).
+ * Why a path cannot be read as a trace, or null: only regular files this process may read are read (a
+ * device such as /dev/zero, a FIFO or a directory never ends or never was a trace). The reason is
+ * said after the file's name, `FILE: why`, by every caller: the CLI and the debug adapter.
  */
 export function notReadableTrace(file: string): string | null {
   let st: fs.Stats;
@@ -343,6 +344,11 @@ export function notReadableTrace(file: string): string | null {
   }
   if (st.isDirectory()) return 'is a directory';
   if (!st.isFile()) return 'not a regular file';
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (e) {
+    return whyUnreadable(e);
+  }
   return null;
 }
 

@@ -117,6 +117,29 @@ test('replay --check-htab DUMP is checked as every input is: a missing DUMP or a
   assert.match(empty.stderr, /^hptrace replay: missing DUMP\nusage: /);
 });
 
+test('a FILE or DUMP this process may not read: exit 1, FILE: cannot read (EACCES), not an internal error', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-args-perm-'));
+  try {
+    fs.chmodSync(dir, 0o755);
+    const f = path.join(dir, 'secret.hptrace');
+    fs.writeFileSync(f, fs.readFileSync(ioBar));
+    // root reads any file: run the CLI as nobody on a file only root may read; others chmod it away.
+    const root = process.getuid?.() === 0;
+    fs.chmodSync(f, root ? 0o600 : 0o000);
+    const as = root ? { uid: 65534, gid: 65534 } : {};
+    for (const args of [
+      ['replay', f],
+      ['replay', ioBar, '--check-htab', f],
+    ]) {
+      const r = spawnNode([cli, ...args], { timeout: 20000, ...as });
+      assert.equal(r.stderr, `${f}: cannot read (EACCES)\n`, args.join(' '));
+      assert.equal(r.status, 1, args.join(' '));
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a 100 MB line is counted while it streams: positioned error, exit 1, memory stays small', () => {
   const f = path.join(tmp, 'long.hptrace');
   fs.writeFileSync(f, 'hptrace 1\n');
