@@ -63,12 +63,16 @@ export function asksHelp(argv: string[]): boolean {
   return false;
 }
 
-/** The trace FILE argument: a missing file is bad usage (2); anything but a regular file is refused (1). */
-export function checkFile(file: string | undefined): string {
-  if (!file) throw new UsageError('missing FILE');
+/**
+ * An input file argument (the trace FILE, or another input such as --check-htab's DUMP; `name` says
+ * which when it is missing): a missing file or a directory is bad usage (2); anything else but a
+ * regular file this process may read is refused (1). The message is core's `FILE: why`, as the debug
+ * adapter says it for the same file.
+ */
+export function checkFile(file: string | undefined, name = 'FILE'): string {
+  if (!file) throw new UsageError(`missing ${name}`);
   const why = notReadableTrace(file);
-  if (why === 'no such file') throw new UsageError(`cannot open ${file}: no such file`);
-  if (why === 'is a directory') throw new UsageError(`${file} is a directory`);
+  if (why === 'no such file' || why === 'is a directory') throw new UsageError(`${file}: ${why}`);
   if (why) throw new InputError(`${file}: ${why}`);
   return file;
 }

@@ -10,7 +10,7 @@ import { KernelVariant } from '../core/machine';
 import { CHECK_HTAB_DIFFER, checkHtab, formatHtabCheck } from '../import/checkHtab';
 import { importCaptures, SettingError } from '../import/importer';
 import { SET_KEYS } from '../import/settings';
-import { Io, parseCommandArgs, UsageError } from './args';
+import { checkFile, Io, parseCommandArgs, UsageError } from './args';
 
 export const IMPORT_HELP = `usage:
   hptrace import --hcalls FILE [--memslots FILE] [--maps FILE] [--smaps FILE] [--htab FILE]
@@ -81,10 +81,7 @@ export function importCommand(argv: string[], io: Io): number {
 
 /** `hptrace replay FILE --check-htab DUMP`: 0 when they agree, CHECK_HTAB_DIFFER (4) when not. */
 export function checkHtabCommand(file: string, dump: string, kernel: KernelVariant, io: Io): number {
-  if (!fs.existsSync(dump) || fs.statSync(dump).isDirectory()) {
-    io.err(`hptrace: --check-htab: cannot open ${dump}\n`);
-    return 2;
-  }
+  checkFile(dump, 'DUMP'); // like every input: usage (2) when missing or a directory, 1 when not a regular file
   const c = checkHtab(file, dump, kernel); // TraceError: the caller reports it (exit 1)
   io.out(formatHtabCheck(c, dump).join('\n') + '\n');
   return c.diffs.length ? CHECK_HTAB_DIFFER : 0;

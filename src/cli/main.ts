@@ -12,7 +12,7 @@ import { executeHcall, HcallResult, reusableResult } from '../core/handlers';
 import { Journal } from '../core/journal';
 import { forEachLineBytes, NotRegularFileError } from '../core/lines';
 import { KernelVariant, Machine } from '../core/machine';
-import { newParserState, parseHcallBytes, parseLine, reusableHcallRecord } from '../core/parser';
+import { emptyTrace, newParserState, parseHcallBytes, parseLine, reusableHcallRecord } from '../core/parser';
 import { HcallRecord, TraceError, TraceRecord } from '../core/records';
 import {
   applyRecord,
@@ -140,7 +140,7 @@ export function replayFile(
     const res = applyRecord(m, rec, explain);
     if (res && rec.kind === 'hcall') onHcall(rec, res);
   });
-  if (!st.sawHeader) throw new TraceError(file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"');
+  if (!st.sawHeader) throw emptyTrace(file);
   return m;
 }
 

@@ -26,7 +26,7 @@ import { Journal, JTag, SHORT_HPT, SHORT_INDEX_LIMIT, SHORT_PHYS } from './journ
 import { Checkpoints, SpillFile } from './checkpoints';
 import { KernelVariant, Machine, MachineState } from './machine';
 import { ByteLines, LineKind } from './lines';
-import { newParserState, ParserState, parseHcallBytes, parseLine, reusableHcallRecord } from './parser';
+import { emptyTrace, newParserState, ParserState, parseHcallBytes, parseLine, reusableHcallRecord } from './parser';
 import { HcallRecord, TraceError, TraceRecord } from './records';
 import { applyRecord, diverged, resultUnknown } from './replay';
 
@@ -282,8 +282,7 @@ export class Engine {
         this.complete = true;
         // The end is where a user jumps most; it is rarely on the interval grid.
         this.settle();
-        if (!this.st.sawHeader)
-          this.error = new TraceError(this.file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"');
+        if (!this.st.sawHeader) this.error = emptyTrace(this.file);
         return false;
       }
       let rec: TraceRecord | null;

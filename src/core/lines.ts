@@ -7,7 +7,7 @@
  * (lineTooLong): "line is N characters long (limit 65536)".
  */
 import * as fs from 'fs';
-import { lineTooLong, MAX_LINE_LENGTH, newParserState, parseHcallBytes, parseLineGeneric } from './parser';
+import { emptyTrace, lineTooLong, MAX_LINE_LENGTH, newParserState, parseHcallBytes, parseLineGeneric } from './parser';
 import { reusableHcallRecord } from './parser';
 import { TraceError } from './records';
 
@@ -101,6 +101,11 @@ export interface ByteLinesOptions {
   /** Byte offset and line number to start at (a line start). */
   startOffset?: number;
   startLine?: number;
+  /**
+   * Read the file as if it ended at this byte offset: a bounded look at the start of a file of any
+   * size (the last line may be cut there).
+   */
+  endOffset?: number;
 }
 
 /** What ByteLines.next() found. */
@@ -133,6 +138,7 @@ export class ByteLines {
   private bufStart: number;
   private eof = false;
   private readonly chunk: number;
+  private readonly endOffset: number;
 
   constructor(
     private readonly fd: number,
@@ -143,6 +149,7 @@ export class ByteLines {
     this.view = this.buf.subarray(0, 0);
     this.bufStart = opts.startOffset ?? 0;
     this.lineNo = (opts.startLine ?? 1) - 1;
+    this.endOffset = opts.endOffset ?? Infinity;
     const st = fs.fstatSync(fd);
     // A device (/dev/zero), a FIFO or a socket may never end: only regular files are read.
     if (!st.isFile()) throw new NotRegularFileError(opts.file ?? 'input');
@@ -161,8 +168,8 @@ export class ByteLines {
       this.have -= this.scan;
       this.scan = 0;
     }
-    const want = Math.min(this.chunk, this.buf.length - this.have);
-    const n = fs.readSync(this.fd, this.buf, this.have, want, this.bufStart + this.have);
+    const want = Math.min(this.chunk, this.buf.length - this.have, this.endOffset - this.bufStart - this.have);
+    const n = want > 0 ? fs.readSync(this.fd, this.buf, this.have, want, this.bufStart + this.have) : 0;
     if (n === 0) this.eof = true;
     this.have += n;
     this.view = this.have === this.buf.length ? this.buf : this.buf.subarray(0, this.have);
@@ -257,22 +264,39 @@ export function forEachLine(
   });
 }
 
+/** How forEachLineBytes reads. */
+export interface EachLineOptions {
+  /** Bytes asked of each read (tests use tiny ones). */
+  chunk?: number;
+  /** Read the file as if it ended here (ByteLinesOptions.endOffset). */
+  endOffset?: number;
+  /**
+   * Pass over an over-long line (counted while it streams, never buffered, and not handed to the
+   * callback) instead of throwing its error: for a reader that only looks for some lines.
+   */
+  skipTooLong?: boolean;
+}
+
 /**
  * The same lines as forEachLine, as bytes: cb(buf, start, end, lineNo) with buf[start, end) the line
  * without its LF or CRLF. No string per line (the caller decodes only the lines it must, as UTF-8);
- * buf is reused, so the callback must not keep it. Throws the TraceError of an over-long line.
+ * buf is reused, so the callback must not keep it. Throws the TraceError of an over-long line, unless
+ * told to skip it.
  */
 export function forEachLineBytes(
   file: string,
   cb: (buf: Buffer, start: number, end: number, lineNo: number) => boolean | void,
-  chunkSize = READ_CHUNK,
+  opts: EachLineOptions = {},
 ): void {
   withFile(file, (fd) => {
-    const r = new ByteLines(fd, { chunk: chunkSize, file });
+    const r = new ByteLines(fd, { chunk: opts.chunk, endOffset: opts.endOffset, file });
     for (;;) {
       const k = r.next();
       if (k === LineKind.End) return;
-      if (k === LineKind.TooLong) throw r.tooLongError(file);
+      if (k === LineKind.TooLong) {
+        if (opts.skipTooLong) continue;
+        throw r.tooLongError(file);
+      }
       if (cb(r.buf, r.start, r.end, r.lineNo) === false) return;
     }
   });
@@ -302,23 +326,35 @@ export function firstSyntaxError(file: string): TraceError | null {
     if (!(e instanceof TraceError)) throw e;
     error = e;
   }
-  if (!error && !st.sawHeader) error = new TraceError(file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"');
+  if (!error && !st.sawHeader) error = emptyTrace(file);
   return error;
 }
 
 /**
- * Why a path cannot be read as a trace, or null: only regular files are read (a device such as
- * /dev/zero, a FIFO or a directory never ends or never was a trace).
+ * Why a path cannot be read as a trace, or null: only regular files this process may read are read (a
+ * device such as /dev/zero, a FIFO or a directory never ends or never was a trace). The reason is
+ * said after the file's name, `FILE: why`, by every caller: the CLI and the debug adapter.
  */
 export function notReadableTrace(file: string): string | null {
   let st: fs.Stats;
   try {
     st = fs.statSync(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file' : `cannot read (${code ?? 'error'})`;
+    return whyUnreadable(e);
   }
   if (st.isDirectory()) return 'is a directory';
   if (!st.isFile()) return 'not a regular file';
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (e) {
+    return whyUnreadable(e);
+  }
   return null;
+}
+
+/** What an error from opening or reading a file means, in notReadableTrace's words. */
+export function whyUnreadable(e: unknown): string {
+  if (e instanceof NotRegularFileError) return 'not a regular file';
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file' : `cannot read (${code ?? 'error'})`;
 }

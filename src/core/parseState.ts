@@ -1,6 +1,6 @@
 /**
  * What the trace reader keeps between lines, the format version it knows, and the one error for an
- * over-long line. Shared by the general parser (parser.ts) and the hcall fast path (hcallBytes.ts).
+ * over-long line and for a file with no header. Shared by the general parser (parser.ts) and the hcall fast path (hcallBytes.ts).
  */
 import { TraceError } from './records';
 
@@ -22,6 +22,14 @@ export function lineTooLong(file: string, lineNo: number, n: number, atLeast = f
       ? `line is longer than ${n} characters (limit ${MAX_LINE_LENGTH})`
       : `line is ${n} characters long (limit ${MAX_LINE_LENGTH})`,
   );
+}
+
+/** What a trace starts with: the parser's error for another first record says it, and so does the adapter. */
+export const HEADER_EXPECTED = 'expected the header "hptrace 1" or "hptrace 2" as the first record';
+
+/** The one error for a file with no record at all (nothing, or blank and comment lines only). */
+export function emptyTrace(file: string): TraceError {
+  return new TraceError(file, 1, 1, 2, 'empty trace: expected the header "hptrace 1" or "hptrace 2"');
 }
 
 export interface ParserState {

@@ -16,11 +16,26 @@ import {
 } from './bits';
 import { COVERAGE_REASONS, HcallRecord, TraceError, TraceRecord } from './records';
 import { FAST_TEXT_MAX, newHcallRecord, parseHcallBytes, scratchBuf, utf8 } from './hcallBytes';
-import { isV2, lineTooLong, MAX_LINE_LENGTH, newParserState, ParserState } from './parseState';
+import {
+  emptyTrace,
+  HEADER_EXPECTED,
+  isV2,
+  lineTooLong,
+  MAX_LINE_LENGTH,
+  newParserState,
+  ParserState,
+} from './parseState';
 import { parseNumberAt, scratchHi, scratchLo } from './u64';
 
 // The reader's state and the fast path live in their own files; callers import them from here.
-export { FORMAT_VERSION, lineTooLong, MAX_LINE_LENGTH, newParserState } from './parseState';
+export {
+  emptyTrace,
+  FORMAT_VERSION,
+  HEADER_EXPECTED,
+  lineTooLong,
+  MAX_LINE_LENGTH,
+  newParserState,
+} from './parseState';
 export type { ParserState } from './parseState';
 export { newHcallRecord, parseHcallBytes, reusableHcallRecord } from './hcallBytes';
 
@@ -193,8 +208,7 @@ export function parseLineGeneric(st: ParserState, lineNo: number, text: string):
   const ctx: LineCtx = new LineCtx(st, lineNo, text);
   const kw = toks[0];
   if (!st.sawHeader) {
-    if (kw.text !== 'hptrace')
-      ctx.fail(kw, `expected the header "hptrace 1" or "hptrace 2" as the first record, found ${show(kw.text)}`);
+    if (kw.text !== 'hptrace') ctx.fail(kw, `${HEADER_EXPECTED}, found ${show(kw.text)}`);
   }
   switch (kw.text) {
     case 'hptrace': {
@@ -633,8 +647,7 @@ export function parseAll(text: string, file: string, maxErrors = 1000): ParseRes
     }
     pos = e + 1;
   }
-  if (!st.sawHeader && errors.length === 0)
-    errors.push(new TraceError(file, 1, 1, 2, 'empty trace: expected the header "hptrace 1"'));
+  if (!st.sawHeader && errors.length === 0) errors.push(emptyTrace(file));
   return { records, errors };
 }
 

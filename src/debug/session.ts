@@ -327,8 +327,7 @@ export class HptraceDebugSession extends LoggingDebugSession {
     if (typeof p !== 'string' || !p) return 'no source path';
     if (this.launchArgs)
       return path.resolve(p) === path.resolve(this.launchArgs.trace) ? undefined : 'not the trace being debugged';
-    const why = notATrace(path.resolve(p));
-    return why ? `not a trace: ${why}` : undefined;
+    return notATrace(path.resolve(p));
   }
 
   protected override breakpointLocationsRequest(

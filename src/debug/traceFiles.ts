@@ -2,57 +2,54 @@
  * What the adapter reads from disk, and what it refuses. It reads only regular files: the trace it
  * was launched on, or — before a launch, for setBreakpoints and breakpointLocations — a file whose
  * first record is the `hptrace` header. Anything else (a directory, a device such as /dev/zero, a
- * FIFO, a file that is not a trace) is refused without reading further, and no error message ever
- * quotes the content of a file that is not a trace. Reads go in fixed-size chunks, so a huge line
- * costs no memory.
+ * FIFO, a file that is not a trace) is refused without reading further, with the CLI's messages for
+ * the same files (core's notReadableTrace, `FILE: why`, and the parser's positioned header error
+ * without the part that quotes the file). Every read goes through the one line reader (ByteLines,
+ * src/core/lines.ts): one fixed buffer, an over-long line counted as it streams and never buffered.
  */
 import * as fs from 'fs';
+import { forEachLineBytes, notReadableTrace, whyUnreadable } from '../core/lines';
+import { emptyTrace, HEADER_EXPECTED, lexLine, MAX_LINE_LENGTH, Token } from '../core/parser';
+import { TraceError } from '../core/records';
 
 /** How far into a file the header is looked for (blank and comment lines may precede it). */
-const HEADER_SCAN_BYTES = 64 * 1024;
-const CHUNK = 1024 * 1024;
+export const HEADER_SCAN_BYTES = 64 * 1024;
 
-/** Why a path cannot be read as a trace, or undefined when it is a regular file that starts like one. */
+/**
+ * Why a path cannot be read as a trace — the message to show, naming the file — or undefined when it
+ * is a regular file whose first record is the `hptrace` header. No message quotes the file.
+ */
 export function notATrace(file: string): string | undefined {
-  let st: fs.Stats;
+  const why = notReadableTrace(file);
+  if (why) return `${file}: ${why}`;
+  let first: { lineNo: number; tok: Token } | undefined;
   try {
-    st = fs.statSync(file);
-  } catch {
-    return 'cannot open it';
+    forEachLineBytes(
+      file,
+      (buf, start, end, lineNo) => {
+        const tok = lexLine(buf.toString('utf8', start, end))[0];
+        if (!tok) return; // blank or comment
+        first = { lineNo, tok };
+        return false;
+      },
+      { endOffset: HEADER_SCAN_BYTES },
+    );
+  } catch (e) {
+    // Unreadable after all (permissions, or replaced since the check): say why, never what it holds.
+    return `${file}: ${whyUnreadable(e)}`;
   }
-  if (!st.isFile()) return st.isDirectory() ? 'it is a directory' : 'it is not a regular file';
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return 'cannot open it';
-  }
-  try {
-    const buf = Buffer.alloc(Math.min(HEADER_SCAN_BYTES, st.size));
-    const n = buf.length ? fs.readSync(fd, buf, 0, buf.length, 0) : 0;
-    return startsWithHeader(buf.subarray(0, n).toString('latin1'))
-      ? undefined
-      : 'it does not start with the header "hptrace 1"';
-  } catch {
-    return 'cannot read it';
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Whether the first line that is neither blank nor a comment starts with the `hptrace` keyword. */
-export function startsWithHeader(text: string): boolean {
-  for (const line of text.split('\n')) {
-    const t = line.trim();
-    if (!t || t.startsWith('#')) continue;
-    return /^hptrace(\s|$)/.test(t);
-  }
-  return false;
+  if (first?.tok.text === 'hptrace') return undefined;
+  if (first) return new TraceError(file, first.lineNo, first.tok.start + 1, first.tok.end + 1, HEADER_EXPECTED).message;
+  if ((fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) > HEADER_SCAN_BYTES)
+    return `${file}: ${HEADER_EXPECTED}, within the first 64 KiB (only blank and comment lines there)`;
+  return emptyTrace(file).message;
 }
 
 /**
  * Which of `lines` (1-based) hold an hcall record, read from the file (not the engine's index),
- * stopping after the last asked line. Only a line's first bytes are looked at.
+ * stopping after the last asked line. A line is an hcall record when its first token is `hcall`, as
+ * the parser reads it; an over-long line is none (the parser refuses it; the reader does not even
+ * buffer it when it is longer than its buffer).
  */
 export function hcallLinesOf(file: string, lines: readonly number[]): Set<number> {
   const want = new Set(lines.filter((l) => Number.isSafeInteger(l) && l > 0));
@@ -60,34 +57,16 @@ export function hcallLinesOf(file: string, lines: readonly number[]): Set<number
   let max = 0;
   for (const l of want) if (l > max) max = l;
   if (!max) return out;
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(CHUNK);
-    let lineNo = 1;
-    let head = ''; // the start of the current line, while it is wanted and short
-    let pos = 0;
-    const PREFIX = 32;
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, CHUNK, pos);
-      if (n <= 0) break;
-      pos += n;
-      let s = 0;
-      while (s < n) {
-        const e = buf.indexOf(10, s);
-        const end = e < 0 || e >= n ? n : e;
-        if (want.has(lineNo) && head.length < PREFIX)
-          head += buf.toString('latin1', s, Math.min(end, s + PREFIX - head.length));
-        if (end === n) break;
-        if (want.has(lineNo) && /^\s*hcall(\s|$)/.test(head)) out.add(lineNo);
-        head = '';
-        lineNo++;
-        if (lineNo > max) return out;
-        s = end + 1;
+  forEachLineBytes(
+    file,
+    (buf, start, end, lineNo) => {
+      if (want.has(lineNo)) {
+        const text = buf.toString('utf8', start, end);
+        if (text.length <= MAX_LINE_LENGTH && lexLine(text)[0]?.text === 'hcall') out.add(lineNo);
       }
-    }
-    if (want.has(lineNo) && /^\s*hcall(\s|$)/.test(head)) out.add(lineNo);
-    return out;
-  } finally {
-    fs.closeSync(fd);
-  }
+      return lineNo < max;
+    },
+    { skipTooLong: true },
+  );
+  return out;
 }

@@ -7,8 +7,7 @@
 import { H_SUCCESS, hcallByNum, R } from '../core/bits';
 import { forEachLine } from '../core/lines';
 import { KernelVariant, Machine } from '../core/machine';
-import { newParserState, parseLine } from '../core/parser';
-import { TraceError } from '../core/records';
+import { emptyTrace, newParserState, parseLine } from '../core/parser';
 import { applyRecord } from '../core/replay';
 import { hexOf } from '../core/u64';
 import { forEachHtabEntry } from './hostInputs';
@@ -60,8 +59,7 @@ export function checkHtab(trace: string, dump: string, kernel: KernelVariant = '
         if ((top & 0xc0) === 0x80) lastWrite.set((res.outHi[p * 2] & 0xffffff) * 4294967296 + res.outLo[p * 2], lineNo);
       }
   });
-  if (!st.sawHeader)
-    throw new TraceError(trace, 1, 1, 2, 'empty trace: expected the header "hptrace 1" or "hptrace 2"');
+  if (!st.sawHeader) throw emptyTrace(trace);
   const diffs: HtabDiff[] = [];
   const inDump = new Set<number>();
   let compared = 0;

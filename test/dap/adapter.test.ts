@@ -416,7 +416,7 @@ describe('hptrace debug adapter over DAP', () => {
     await assert.rejects(dc.launchRequest({} as DebugProtocol.LaunchRequestArguments), /"trace".*is required/);
     await assert.rejects(
       dc.launchRequest({ trace: '/nonexistent.hptrace' } as DebugProtocol.LaunchRequestArguments),
-      /cannot open trace/,
+      /Error: \/nonexistent\.hptrace: no such file$/,
     );
     const stopped = dc.waitForEvent('stopped');
     await dc.launchRequest({ trace: IO_BAR } as DebugProtocol.LaunchRequestArguments);

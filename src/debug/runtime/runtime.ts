@@ -114,7 +114,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   open(file: string, kernel: KernelVariant, breakOn: readonly string[]): void {
     const why = notATrace(file);
-    if (why) throw new Error(`launch: cannot open trace ${file}: ${why}`);
+    if (why) throw new Error(why);
     this.close();
     const e = new Engine(file, kernel);
     const t0 = performance.now();

@@ -94,6 +94,52 @@ test('a FILE that is not a regular file is refused with exit 1 and a plain messa
   assert.equal(d.stderr, '/dev/null: not a regular file\n');
 });
 
+test('replay --check-htab DUMP is checked as every input is: a missing DUMP or a directory exit 2, /dev/zero exit 1', () => {
+  const missing = path.join(tmp, 'no-such-dump.txt');
+  const cases: [string, number, string][] = [
+    [missing, 2, `${missing}: no such file`],
+    [tmp, 2, `${tmp}: is a directory`],
+    ['/dev/zero', 1, '/dev/zero: not a regular file'],
+  ];
+  for (const [dump, status, message] of cases) {
+    const r = spawnNode([cli, 'replay', ioBar, '--check-htab', dump], { timeout: 20000 });
+    assert.equal(r.status, status, `${dump}: ${r.stderr}`);
+    assert.equal(r.stdout, '', dump);
+    if (status === 2) assert.match(r.stderr, /\nusage: hptrace replay FILE/, dump);
+    // The same as for the trace FILE itself: one check, one message.
+    const asFile = spawnNode([cli, 'replay', dump], { timeout: 20000 });
+    assert.equal(asFile.status, status, dump);
+    assert.equal(r.stderr, asFile.stderr, dump);
+    assert.equal(r.stderr.split('\n')[0], status === 2 ? `hptrace replay: ${message}` : message, dump);
+  }
+  const empty = run(['replay', ioBar, '--check-htab=']);
+  assert.equal(empty.status, 2);
+  assert.match(empty.stderr, /^hptrace replay: missing DUMP\nusage: /);
+});
+
+test('a FILE or DUMP this process may not read: exit 1, FILE: cannot read (EACCES), not an internal error', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-args-perm-'));
+  try {
+    fs.chmodSync(dir, 0o755);
+    const f = path.join(dir, 'secret.hptrace');
+    fs.writeFileSync(f, fs.readFileSync(ioBar));
+    // root reads any file: run the CLI as nobody on a file only root may read; others chmod it away.
+    const root = process.getuid?.() === 0;
+    fs.chmodSync(f, root ? 0o600 : 0o000);
+    const as = root ? { uid: 65534, gid: 65534 } : {};
+    for (const args of [
+      ['replay', f],
+      ['replay', ioBar, '--check-htab', f],
+    ]) {
+      const r = spawnNode([cli, ...args], { timeout: 20000, ...as });
+      assert.equal(r.stderr, `${f}: cannot read (EACCES)\n`, args.join(' '));
+      assert.equal(r.status, 1, args.join(' '));
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a 100 MB line is counted while it streams: positioned error, exit 1, memory stays small', () => {
   const f = path.join(tmp, 'long.hptrace');
   fs.writeFileSync(f, 'hptrace 1\n');

@@ -9,6 +9,8 @@ import { ByteLines, firstSyntaxError, forEachLineBytes, LineKind, Utf16Counter }
 import { Engine } from '../../../src/core/engine';
 import { newParserState, parseAll, parseLine } from '../../../src/core/parser';
 import { TraceError } from '../../../src/core/records';
+import { replayFile } from '../../../src/cli/main';
+import { checkHtab } from '../../../src/import/checkHtab';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-lines-'));
 let k = 0;
@@ -185,6 +187,52 @@ test('only regular files are read: /dev/zero is refused at once by every reader,
   );
   assert.throws(() => new Engine('/dev/zero'), /\/dev\/zero: not a regular file/);
   assert.throws(() => firstSyntaxError('/dev/zero'), /not a regular file/);
+});
+
+test('endOffset reads a file as if it ended there; skipTooLong passes over a line too long to buffer', () => {
+  const long = 3 * 1024 * 1024; // longer than the reader's buffer: streamed and counted, never held
+  const f = write('one\ntwo\nthree\n' + 'x'.repeat(long) + '\nfour');
+  const seen = (opts: Parameters<typeof forEachLineBytes>[2]) => {
+    const got: string[] = [];
+    forEachLineBytes(f, (b, s, e, n) => void got.push(`${n}:${b.toString('utf8', s, e)}`), opts);
+    return got;
+  };
+  for (const chunk of [1, 3, 1 << 20]) {
+    assert.deepEqual(seen({ chunk, endOffset: 6 }), ['1:one', '2:tw']);
+    assert.deepEqual(seen({ chunk, endOffset: 8 }), ['1:one', '2:two']);
+    assert.deepEqual(seen({ chunk, endOffset: 0 }), []);
+  }
+  for (const chunk of [65536, 1 << 20]) {
+    assert.deepEqual(seen({ chunk, skipTooLong: true }), ['1:one', '2:two', '3:three', '5:four']);
+    assert.throws(() => seen({ chunk }), new RegExp(`:4:65537: line is ${long} characters long`));
+  }
+});
+
+test('a file with no record gets one message from every reader: CLI, engine, editor, --check-htab', () => {
+  const want = 'empty trace: expected the header "hptrace 1" or "hptrace 2"';
+  for (const text of ['', '\n  \n# only a comment\n']) {
+    const f = write(text);
+    const errors: (TraceError | null | undefined)[] = [
+      firstSyntaxError(f),
+      engineError(f),
+      parseAll(text, f).errors[0],
+      (() => {
+        try {
+          replayFile(f, 'io', false, () => {});
+        } catch (e) {
+          return e as TraceError;
+        }
+      })(),
+      (() => {
+        try {
+          checkHtab(f, f);
+        } catch (e) {
+          return e as TraceError;
+        }
+      })(),
+    ];
+    for (const e of errors) assert.equal(e?.message, `${f}:1:1: ${want}`);
+  }
 });
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));

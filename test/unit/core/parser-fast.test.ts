@@ -234,7 +234,7 @@ test("the byte line reader gives the string reader's lines, whatever the chunk b
     forEachLine(f, (l, n) => void want.push([n, l]));
     for (const chunk of [1, 2, 3, 7, 64, 1 << 20]) {
       const got: [number, string][] = [];
-      forEachLineBytes(f, (b, s, e, n) => void got.push([n, b.toString('utf8', s, e)]), chunk);
+      forEachLineBytes(f, (b, s, e, n) => void got.push([n, b.toString('utf8', s, e)]), { chunk });
       assert.deepStrictEqual(got, want, `text ${k}, chunk ${chunk}`);
     }
   });
