@@ -124,14 +124,24 @@ test('a FILE or DUMP this process may not read: exit 1, FILE: cannot read (EACCE
     const f = path.join(dir, 'secret.hptrace');
     fs.writeFileSync(f, fs.readFileSync(ioBar));
     // root reads any file: run the CLI as nobody on a file only root may read; others chmod it away.
+    // As nobody, the CLI (one self-contained bundle) and the readable trace are copies in this
+    // directory: the clone itself may sit where nobody cannot go (under /root, say).
     const root = process.getuid?.() === 0;
     fs.chmodSync(f, root ? 0o600 : 0o000);
     const as = root ? { uid: 65534, gid: 65534 } : {};
+    const cliHere = root ? path.join(dir, 'cli.js') : cli;
+    const readable = root ? path.join(dir, 'io-bar.hptrace') : ioBar;
+    if (root) {
+      fs.copyFileSync(cli, cliHere);
+      fs.copyFileSync(ioBar, readable);
+      fs.chmodSync(cliHere, 0o644);
+      fs.chmodSync(readable, 0o644);
+    }
     for (const args of [
       ['replay', f],
-      ['replay', ioBar, '--check-htab', f],
+      ['replay', readable, '--check-htab', f],
     ]) {
-      const r = spawnNode([cli, ...args], { timeout: 20000, ...as });
+      const r = spawnNode([cliHere, ...args], { timeout: 20000, ...as, cwd: dir });
       assert.equal(r.stderr, `${f}: cannot read (EACCES)\n`, args.join(' '));
       assert.equal(r.status, 1, args.join(' '));
     }
