@@ -8,9 +8,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { KernelVariant } from '../core/machine';
 import { CHECK_HTAB_DIFFER, checkHtab, formatHtabCheck } from '../import/checkHtab';
-import { importCaptures, SettingError } from '../import/importer';
+import { importCaptures, SettingError, UnreadableInputError } from '../import/importer';
 import { SET_KEYS } from '../import/settings';
-import { checkFile, Io, parseCommandArgs, UsageError } from './args';
+import { checkFile, InputError, Io, parseCommandArgs, UsageError } from './args';
 
 export const IMPORT_HELP = `usage:
   hptrace import --hcalls FILE [--memslots FILE] [--maps FILE] [--smaps FILE] [--htab FILE]
@@ -56,6 +56,7 @@ export function importCommand(argv: string[], io: Io): number {
     );
   } catch (e) {
     if (e instanceof SettingError) throw new UsageError(e.message);
+    if (e instanceof UnreadableInputError) throw new InputError(e.message);
     throw e;
   }
   const report = [`imported ${v.hcalls} → ${toStdout ? 'standard output' : out}`, ...res.summary.map((s) => '  ' + s)];

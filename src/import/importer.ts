@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { forEachLineBytes } from '../core/lines';
+import { forEachLineBytes, notReadableTrace } from '../core/lines';
 import { Machine } from '../core/machine';
 import { newParserState, parseLine, ParserState } from '../core/parser';
 import { TraceError } from '../core/records';
@@ -45,6 +45,9 @@ export interface ImportOptions {
 }
 
 export { SettingError };
+
+/** An input that exists but cannot be read as a file (a FIFO, a device, no permission): exit 1 in the CLI. */
+export class UnreadableInputError extends Error {}
 
 /** Width the coverage line is padded to, so it can be rewritten in place once the hcalls are read. */
 const COVERAGE_WIDTH = 200;
@@ -130,7 +133,10 @@ export function importCaptures(inp: ImportInputs, out: string, opts: ImportOptio
   const kinds: ImportResult['kinds'] = [];
   for (const [opt, f] of given) {
     if (!f) continue;
-    if (!fs.existsSync(f) || fs.statSync(f).isDirectory()) throw new SettingError(`--${opt}: cannot open ${f}`);
+    // The CLI's checks and words (core's notReadableTrace): nothing is read from a FIFO or a device.
+    const why = notReadableTrace(f);
+    if (why === 'no such file' || why === 'is a directory') throw new SettingError(`--${opt}: ${f}: ${why}`);
+    if (why) throw new UnreadableInputError(`${f}: ${why}`);
     kinds.push({ option: opt, file: f, kind: detectFor(f, opt as 'hcalls') });
   }
   const dir = path.dirname(path.resolve(out));

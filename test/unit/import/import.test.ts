@@ -14,6 +14,7 @@ import { RETURN_CODES } from '../../../src/core/bits';
 import { renderCaptures, replayText } from '../../helpers/captures';
 import { FIXTURES_DIR, ROOT } from '../../helpers/paths';
 import { spawnNode } from '../../helpers/spawnNode';
+import { execFileSync } from 'node:child_process';
 
 const CAP = path.join(FIXTURES_DIR, 'captures');
 const cap = (f: string) => path.join(CAP, f);
@@ -567,5 +568,56 @@ test('finished lines reach the sink whole and in order whatever the stage size (
     const chunks = runWith(stage);
     assert.equal(chunks.join(''), whole[0], `stage ${stage}`);
     assert.ok(chunks.length > 1, `stage ${stage} gives several pieces`);
+  }
+});
+
+test('an input that is not a readable file: a FIFO, a device, no permission (exit 1), missing or a folder (exit 2); never read, never a hang', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-import-unreadable-'));
+  try {
+    fs.chmodSync(dir, 0o755);
+    const fifo = path.join(dir, 'events.fifo');
+    execFileSync('mkfifo', [fifo]); // no writer: opening it would wait for ever
+    const o = path.join(dir, 'out.hptrace');
+    const good = cap('p9-ftrace.txt');
+    const cases: [string[], number, string][] = [
+      [['--hcalls', fifo], 1, `${fifo}: not a regular file`],
+      [['--hcalls', '/dev/zero'], 1, '/dev/zero: not a regular file'],
+      [['--hcalls', good, '--htab', '/dev/zero'], 1, '/dev/zero: not a regular file'],
+      [['--hcalls', good, '--maps', fifo], 1, `${fifo}: not a regular file`],
+      [
+        ['--hcalls', path.join(dir, 'none.txt')],
+        2,
+        `hptrace import: --hcalls: ${path.join(dir, 'none.txt')}: no such file`,
+      ],
+      [['--hcalls', good, '--memslots', dir], 2, `hptrace import: --memslots: ${dir}: is a directory`],
+    ];
+    for (const [args, status, message] of cases) {
+      const r = spawnNode([cli, 'import', ...args, '-o', o], { timeout: 20_000 });
+      assert.equal(r.stderr.split('\n')[0], message, args.join(' '));
+      assert.equal(r.status, status, args.join(' '));
+      assert.equal(fs.existsSync(o), false, 'nothing written');
+    }
+    // Root reads any file: as root, run the CLI as nobody (from copies here: the clone may sit where
+    // nobody cannot go) on a capture only root may read.
+    const secret = path.join(dir, 'secret.txt');
+    fs.copyFileSync(good, secret);
+    const root = process.getuid?.() === 0;
+    fs.chmodSync(secret, root ? 0o600 : 0o000);
+    const cliHere = root ? path.join(dir, 'cli.js') : cli;
+    if (root) {
+      fs.copyFileSync(cli, cliHere);
+      fs.chmodSync(cliHere, 0o644);
+      fs.chmodSync(dir, 0o777); // nobody writes its (refused) output here
+    }
+    const r = spawnNode([cliHere, 'import', '--hcalls', secret, '-o', o], {
+      timeout: 20_000,
+      cwd: dir,
+      ...(root ? { uid: 65534, gid: 65534 } : {}),
+    });
+    assert.equal(r.stderr, `${secret}: cannot read (EACCES)\n`);
+    assert.equal(r.status, 1);
+    assert.equal(fs.existsSync(o), false);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
