@@ -185,9 +185,9 @@ function diffScopes(a, b, named, max = 40) {
   return { count, diffs };
 }
 
-/** The figure for scripts/bench.mjs: grammar_us_per_line on the 20000-hcall trace, 3 passes. */
-export async function benchGrammar({ root = defaultRoot, figure, note, trace }) {
-  const file = trace ? trace(20_000).file : generatedTrace(root, 20_000);
+/** The figure for scripts/bench.mjs: grammar_us_per_line on the generated trace, 3 passes. */
+export async function benchGrammar({ root = defaultRoot, figure, note, trace, hcalls = 20_000 }) {
+  const file = trace ? trace(hcalls).file : generatedTrace(root, hcalls);
   const lines = splitLines(fs.readFileSync(file, 'utf8'));
   const g = await loadGrammar(root, path.join(root, 'syntaxes/hptrace.tmLanguage.json'));
   const [us] = timeGrammars([g], [lines], 3);
