@@ -200,22 +200,29 @@ test('structure: every top-level rule starts at the beginning of a line, except 
     if (name === 'comment') assert.equal(re, '(#).*$', 'the comment is the one unanchored rule');
     else assert.ok(re.startsWith('^'), `top-level rule ${name} starts with ^: ${re.slice(0, 40)}`);
   }
-  // An hcall line and a configuration line are each one match rule (no begin/end, no nested patterns).
-  for (const name of ['hcallLine', 'recordLine'])
-    for (const [, r] of top.filter(([n]) => n === name)) {
-      assert.ok(r.match && !r.begin && !r.patterns, `${name} is a single match`);
-      assert.ok(r.match.endsWith('\\s*(?=#|$)'), `${name} runs to the comment or the end of the line`);
-    }
-  assert.ok(top.some(([n]) => n === 'hcallLine') && top.some(([n]) => n === 'recordLine'));
+  // The whole-line rules (the common hcall lines at the top level, the others first in otherLine)
+  // are each one match rule, running to the comment or the end of the line.
+  assert.deepEqual(g.repository.otherLine.patterns![0], { include: '#wholeLine' });
+  const whole = [...g.repository.hcallLine.patterns!, ...g.repository.wholeLine.patterns!];
+  assert.ok(whole.length >= 4);
+  for (const r of whole) {
+    assert.ok(r.match && !r.begin && !r.patterns, 'a whole-line rule is a single match');
+    assert.ok(r.match.startsWith('^') && r.match.endsWith('\\s*(?=#|$)'), r.match.slice(0, 40));
+  }
 });
 
 test('the whole-line rules give every token the scopes the token-by-token rules give it', async () => {
-  // The same grammar with only the token-by-token rules at the top level (the grammar as it was
-  // before the whole-line matches): on every line of the examples, the conformance cases, the
+  // The same grammar without its whole-line rules (the token-by-token rules that are left are the
+  // grammar as it was before them): on every line of the examples, the conformance cases, the
   // fixtures, a generated trace and some odd lines, both must make the same tokens with the same scopes.
   const g = raw();
+  const tokenRules = g.repository.otherLine.patterns!.filter((p) => p.include !== '#wholeLine');
   const slow = await loadGrammar(
-    JSON.stringify({ ...g, patterns: [{ include: '#otherLine' }, { include: '#comment' }] }),
+    JSON.stringify({
+      ...g,
+      patterns: [{ include: '#otherLine' }, { include: '#comment' }],
+      repository: { ...g.repository, otherLine: { ...g.repository.otherLine, patterns: tokenRules } },
+    }),
   );
   const fast = await grammar;
   const files: [string, string[]][] = [];
@@ -244,9 +251,9 @@ test('the whole-line rules give every token the scopes the token-by-token rules 
   assert.ok(lines > 1000, `${lines} lines compared`);
 
   // Every capture group of every whole-line rule took part in some line above, so each one's scope
-  // was compared with the token-by-token rules' (the top-level scanner picks the first rule that
-  // matches at column 0, as vscode-textmate does).
-  const rules = [...g.repository.hcallLine.patterns!, g.repository.recordLine];
+  // was compared with the token-by-token rules'. The line goes to the first whole-line rule that
+  // matches it, in this order, as in vscode-textmate (hcallLine's at the top level, then wholeLine's).
+  const rules = [...g.repository.hcallLine.patterns!, ...g.repository.wholeLine.patterns!];
   const scanner = new oniguruma.OnigScanner(rules.map((r) => r.match!));
   const seen = rules.map((r) => new Set<number>(Object.keys(r.captures!).map(Number)));
   for (const [, text] of files)
