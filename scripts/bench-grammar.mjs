@@ -12,7 +12,7 @@
 //            tokenize every corpus line with both grammars and list the tokens whose scopes differ;
 //            exit 1 if any do)
 //
-// Figures (median of the passes; each pass tokenizes every line once):
+// Figures (median of the passes, the fastest as a note; each pass tokenizes every line once):
 //   grammar_us_per_line           µs per line on a scripts/gen.mjs trace (seed 1, 20000 hcalls)
 //   grammar_examples_us_per_line  µs per line on examples/*.hptrace, test/conformance/*.hptrace,
 //                                 test/fixtures/*.hptrace and the captures of test/fixtures/captures
@@ -21,8 +21,8 @@
 //                                 after some thousands of lines)
 // With --vs the same names end in _a and _b, and grammar_speedup is B / A on the generated trace.
 //
-// From scripts/bench.mjs: benchGrammar({ root, figure, note, trace }) prints grammar_us_per_line only
-// (a shorter run: 3 passes, ~1 s).
+// From scripts/bench.mjs: benchGrammar({ root, figure, note, trace, hcalls }) prints grammar_us_per_line
+// only (3 passes over bench.mjs's cached trace of `hcalls` hcalls, ~1 s), its fastest pass as a note.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
