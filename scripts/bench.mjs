@@ -38,6 +38,9 @@
 //   index_s_*            that first goto to the last line: the adapter's first full read of the big
 //                        trace (with progress events), from the request to the stop on screen
 //   index_ratio_*        index_s / replay_s of the same trace
+//   grammar_us_per_line  µs per line for the TextMate grammar (syntaxes/) to tokenize a 20000-hcall
+//                        trace (--hcalls N: that trace) as VS Code does (scripts/bench-grammar.mjs,
+//                        which also compares two grammar files; median of 3 passes, ~1 s)
 //
 // `--huge` (opt-in, not part of npm test) does the same on a 100M-hcall trace (~9.5 GB, generated
 // once into the cache; a few minutes): floor_s_100m, replay_s_100m, replay_ratio_100m (one run each
@@ -626,6 +629,7 @@ if (huge) {
 
   // Other scripts' figures: one line each (figure(NAME, VALUE) prints one, note(TEXT) a side note).
   if (adapter) await (await import('./bench-overview.mjs')).overviewBench({ traces: [tSmall, tBig].filter((t, i, a) => a.indexOf(t) === i), figure, note, label }); // prettier-ignore
+  await (await import('./bench-grammar.mjs')).benchGrammar({ root, figure, note, trace, hcalls: only || 20_000 }); // grammar_us_per_line
   await (await import('./bench-ui.mjs')).benchUi({ figure, note, trace }); // editor figures in a real VS Code (issue 12)
 }
 

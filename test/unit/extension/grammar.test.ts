@@ -6,6 +6,7 @@ import * as path from 'path';
 import * as oniguruma from 'vscode-oniguruma';
 import * as vsctm from 'vscode-textmate';
 import { HCALLS, RETURN_CODES } from '../../../src/core/bits';
+import { spawnNode } from '../../helpers/spawnNode';
 
 /** The repository root, wherever the bundled test runs from (out/test/unit/ after the build). */
 function findRoot(dir: string): string {
@@ -15,16 +16,18 @@ function findRoot(dir: string): string {
 const root = findRoot(__dirname);
 const grammarPath = path.join(root, 'syntaxes/hptrace.tmLanguage.json');
 
-async function loadGrammar(): Promise<vsctm.IGrammar> {
+let wasmLoaded: Promise<void> | undefined;
+/** The grammar from its JSON text (the file by default), each in its own registry. */
+async function loadGrammar(text = fs.readFileSync(grammarPath, 'utf8')): Promise<vsctm.IGrammar> {
   const wasm = fs.readFileSync(path.join(root, 'node_modules/vscode-oniguruma/release/onig.wasm'));
-  await oniguruma.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
+  wasmLoaded ??= oniguruma.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
+  await wasmLoaded;
   const registry = new vsctm.Registry({
     onigLib: Promise.resolve({
       createOnigScanner: (p: string[]) => new oniguruma.OnigScanner(p),
       createOnigString: (s: string) => new oniguruma.OnigString(s),
     }),
-    loadGrammar: async (scope) =>
-      scope === 'source.hptrace' ? vsctm.parseRawGrammar(fs.readFileSync(grammarPath, 'utf8'), grammarPath) : null,
+    loadGrammar: async (scope) => (scope === 'source.hptrace' ? vsctm.parseRawGrammar(text, grammarPath) : null),
   });
   const g = await registry.loadGrammar('source.hptrace');
   assert.ok(g, 'grammar loads');
@@ -167,3 +170,147 @@ test('format 2: "?" as an unknown argument (named or by position) and as an unkn
   assert.ok(!res.get('?')!.some((s) => s.includes('argument')), 'the unknown result is not scoped as an argument');
   has(res, ' QEMU', 'comment.line.number-sign.hptrace');
 });
+
+// ---- structure: what keeps the grammar fast (scripts/bench-grammar.mjs measures it) ----------------
+
+interface RawRule {
+  include?: string;
+  match?: string;
+  begin?: string;
+  end?: string;
+  patterns?: RawRule[];
+  captures?: Record<string, { name?: string }>;
+}
+const raw = (): { patterns: RawRule[]; repository: Record<string, RawRule> } =>
+  JSON.parse(fs.readFileSync(grammarPath, 'utf8'));
+
+test('structure: every top-level rule starts at the beginning of a line, except the comment', () => {
+  const g = raw();
+  // The rules the top-level scanner holds: includes resolved, as vscode-textmate flattens them.
+  const flat = (r: RawRule, via: string): [string, RawRule][] =>
+    r.include
+      ? flat(g.repository[r.include.slice(1)], r.include.slice(1))
+      : r.patterns && !r.begin
+        ? r.patterns.flatMap((p) => flat(p, via))
+        : [[via, r]];
+  const top = g.patterns.flatMap((p) => flat(p, p.include ?? '?'));
+  assert.ok(top.length >= 4);
+  for (const [name, r] of top) {
+    const re = r.match ?? r.begin ?? '';
+    if (name === 'comment') assert.equal(re, '(#).*$', 'the comment is the one unanchored rule');
+    else assert.ok(re.startsWith('^'), `top-level rule ${name} starts with ^: ${re.slice(0, 40)}`);
+  }
+  // The whole-line rules (the common hcall lines at the top level, the others first in otherLine)
+  // are each one match rule, running to the comment or the end of the line.
+  assert.deepEqual(g.repository.otherLine.patterns![0], { include: '#wholeLine' });
+  const whole = [...g.repository.hcallLine.patterns!, ...g.repository.wholeLine.patterns!];
+  assert.ok(whole.length >= 4);
+  for (const r of whole) {
+    assert.ok(r.match && !r.begin && !r.patterns, 'a whole-line rule is a single match');
+    assert.ok(r.match.startsWith('^') && r.match.endsWith('\\s*(?=#|$)'), r.match.slice(0, 40));
+  }
+});
+
+test('the whole-line rules give every token the scopes the token-by-token rules give it', async () => {
+  // The same grammar without its whole-line rules (the token-by-token rules that are left are the
+  // grammar as it was before them): on every line of the examples, the conformance cases, the
+  // fixtures, a generated trace and some odd lines, both must make the same tokens with the same scopes.
+  const g = raw();
+  const tokenRules = g.repository.otherLine.patterns!.filter((p) => p.include !== '#wholeLine');
+  const slow = await loadGrammar(
+    JSON.stringify({
+      ...g,
+      patterns: [{ include: '#otherLine' }, { include: '#comment' }],
+      repository: { ...g.repository, otherLine: { ...g.repository.otherLine, patterns: tokenRules } },
+    }),
+  );
+  const fast = await grammar;
+  const files: [string, string[]][] = [];
+  for (const dir of ['examples', 'test/conformance', 'test/fixtures'])
+    for (const f of fs.readdirSync(path.join(root, dir)).filter((n) => n.endsWith('.hptrace')))
+      files.push([`${dir}/${f}`, fs.readFileSync(path.join(root, dir, f), 'utf8').split(/\r?\n/)]);
+  const gen = spawnNode([path.join(root, 'scripts/gen.mjs'), '--hcalls', '1000', '--seed', '5'], { cwd: root });
+  assert.equal(gen.status, 0, gen.stderr);
+  files.push(['gen.mjs --hcalls 1000 --seed 5', gen.stdout.split('\n')]);
+  files.push(['odd lines', oddLines()], ['every token of the whole-line rules', wholeLineFamilies()]);
+  let lines = 0;
+  for (const [name, text] of files) {
+    let sf = vsctm.INITIAL;
+    let ss = vsctm.INITIAL;
+    text.forEach((line, i) => {
+      const a = fast.tokenizeLine(line, sf);
+      const b = slow.tokenizeLine(line, ss);
+      sf = a.ruleStack;
+      ss = b.ruleStack;
+      const show = (r: vsctm.ITokenizeLineResult) =>
+        r.tokens.map((t) => `${JSON.stringify(line.slice(t.startIndex, t.endIndex))} ${t.scopes.join(' ')}`);
+      assert.deepEqual(show(a), show(b), `${name}:${i + 1}: ${line}`);
+      lines++;
+    });
+  }
+  assert.ok(lines > 1000, `${lines} lines compared`);
+
+  // Every capture group of every whole-line rule took part in some line above, so each one's scope
+  // was compared with the token-by-token rules'. The line goes to the first whole-line rule that
+  // matches it, in this order, as in vscode-textmate (hcallLine's at the top level, then wholeLine's).
+  const rules = [...g.repository.hcallLine.patterns!, ...g.repository.wholeLine.patterns!];
+  const scanner = new oniguruma.OnigScanner(rules.map((r) => r.match!));
+  const seen = rules.map((r) => new Set<number>(Object.keys(r.captures!).map(Number)));
+  for (const [, text] of files)
+    for (const line of text) {
+      const m = scanner.findNextMatchSync(line + '\n', 0);
+      if (m && m.captureIndices[0].start === 0)
+        m.captureIndices.forEach((c, k) => c.length > 0 && seen[m.index].delete(k));
+    }
+  seen.forEach((left, i) => assert.deepEqual([...left], [], `whole-line rule ${i}: capture groups no line exercised`));
+});
+
+/** Lines on the edges of the whole-line rules, each also seen by the token-by-token rules. */
+function oddLines(): string[] {
+  return [
+    'hcall @1.5 vcpu=0x1 0x3a8 r4=0x1 ? 12 -> ? r4=?',
+    'hcall H_ENTER flags=0x0 pte_index=zz pteh=0x1 ptel=0x2 -> H_SUCCESS r4=0x1',
+    'hcall H_CEDE why=real-mode host=power8 -> host=power9',
+    'hcall H_SUCCESS H_SUCCESSX H_ H_Foo=1 ->H_PARAMETER # x',
+    '  vma 0x1-0x2 anon page=16M cache=IW xcache=I colour=blue ? #c',
+    'memslot 0 flags=0x1 gpa=0x0 size=1G delete=1 H_ENTER',
+    'cpu power8',
+    'coverage partial why=real-mode,cosmic-rays from=perf host=power7',
+    'hpte 0x104 v=? r=0x0 guest_r=0x1',
+    'hptrace\t2\t',
+  ];
+}
+
+/** hcall and configuration lines with every kind of token in every place the whole-line rules have. */
+function wholeLineFamilies(): string[] {
+  const out: string[] = [];
+  for (const value of ['0x1f', '7', '?'])
+    for (const named of [true, false])
+      for (const name of ['H_BULK_REMOVE', 'H_CEDE', '0x3a8', '42'])
+        for (const ret of ['H_SUCCESS', 'H_PARAMETER', '?'])
+          for (const nargs of [4, 8])
+            for (const nout of [0, 2, 8]) {
+              const args = Array.from({ length: nargs }, (_, i) => (named ? `w${i}=${value}` : value));
+              const outs = Array.from({ length: nout }, (_, i) => `r${4 + i}=${value}`);
+              const vcpu = value === '0x1f' ? 'vcpu=0x1' : 'vcpu=2';
+              out.push(`hcall @3.25 ${vcpu} ${name} ${args.join(' ')} -> ${ret} ${outs.join(' ')}`.trimEnd());
+              out.push(`  hcall @3 ${name} ${args.join(' ')}  -> ${ret}   # c`);
+            }
+  const tokens = [
+    'flags=0x1',
+    'page=16M',
+    'colour=7',
+    'pfn=?',
+    'x=',
+    '0x1-0x2',
+    '64K',
+    '0x1f',
+    '12',
+    '?',
+    'anon',
+    'cache=IW',
+  ];
+  for (const t of tokens)
+    for (const rec of ['cpu power7', 'vma', ' memslot']) out.push(`${rec} ${Array(6).fill(t).join(' ')} #`);
+  return out;
+}
