@@ -29,6 +29,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 const defaultRoot = path.dirname(path.dirname(new URL(import.meta.url).pathname));
@@ -207,25 +208,32 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
     process.exit(2);
   };
   const root = defaultRoot;
-  let fileA = path.join(root, 'syntaxes/hptrace.tmLanguage.json');
-  let fileB = null;
-  let hcalls = 20_000;
-  let passes = 5;
-  let diff = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const num = () => {
-      const v = Number(argv[++i]);
-      if (!Number.isInteger(v) || v < 1) usage(`${a} needs a positive integer`);
-      return v;
-    };
-    if (a === '--grammar') fileA = path.resolve(argv[++i] ?? usage('--grammar needs a file'));
-    else if (a === '--vs') fileB = path.resolve(argv[++i] ?? usage('--vs needs a file'));
-    else if (a === '--hcalls') hcalls = num();
-    else if (a === '--passes') passes = num();
-    else if (a === '--diff') diff = true;
-    else usage(`unknown argument ${a}`);
+  let opts;
+  try {
+    opts = parseArgs({
+      args: argv,
+      options: {
+        grammar: { type: 'string' },
+        vs: { type: 'string' },
+        hcalls: { type: 'string' },
+        passes: { type: 'string' },
+        diff: { type: 'boolean' },
+      },
+    }).values;
+  } catch (e) {
+    usage(e.message);
   }
+  const count = (name, dflt) => {
+    if (opts[name] === undefined) return dflt;
+    const v = Number(opts[name]);
+    if (!Number.isInteger(v) || v < 1) usage(`--${name} needs a positive integer`);
+    return v;
+  };
+  const fileA = path.resolve(opts.grammar ?? path.join(root, 'syntaxes/hptrace.tmLanguage.json'));
+  const fileB = opts.vs === undefined ? null : path.resolve(opts.vs);
+  const hcalls = count('hcalls', 20_000);
+  const passes = count('passes', 5);
+  const diff = opts.diff === true;
   if (diff && !fileB) usage('--diff needs --vs');
 
   const grammars = [await loadGrammar(root, fileA)];
