@@ -539,9 +539,13 @@
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(() => {
       if (data) drawAll('resize', seq);
-      // A new width wants a new number of bins (same range): asked for once the resizing stops.
+      // A new width wants a new number of bins (same range), asked for once the resizing stops; not
+      // when the range has fewer lines than either count (one bin a line already: nothing to redo).
       const before = askedBins;
-      if (requestBins() !== before) vscode.postMessage({ type: 'bins', bins: askedBins });
+      const want = requestBins();
+      const lines = data ? data.toLine - data.fromLine + 1 : Infinity;
+      if (want !== before && Math.min(want, lines) !== Math.min(before, lines))
+        vscode.postMessage({ type: 'bins', bins: want });
     }, 100);
   });
   // For the end-to-end test: what is drawn, and where a bin's part of a kind is (CSS px in the canvas).

@@ -244,10 +244,32 @@ export async function runOverviewUi(ctx, { workspace }) {
     await page.waitForTimeout(200);
   }
   expect(want.test(seenSel), `without a session, a click on the bin reveals line ${first} in the editor`, seenSel);
-  const zoom = await resizeAndBrush(ctx, frame, workspace);
+  const zoom = await resizeAndBrush(ctx, frame);
   log(
     `overview checks passed: drawn (${px.nonBlank} px, ${px.H_PARAMETER} in the H_PARAMETER colour), click → line ${moved}, light/dark, compare document, file mode → line ${first}, ${zoom}`,
   );
+}
+
+/** A trace with more lines than the timeline has pixels (6000 hcalls), for the resize and brush checks. */
+const BIG_TRACE = 'overview-6k.hptrace';
+
+/** Writes BIG_TRACE into the workspace; called before the workbench opens on it. */
+export function prepareOverviewWorkspace(ctx, workspace) {
+  const gen = spawnSync(
+    process.execPath,
+    [
+      '--no-concurrent-recompilation',
+      path.join(ctx.extensionPath, 'scripts', 'gen.mjs'),
+      '--hcalls',
+      '6000',
+      '--seed',
+      '11',
+      '--out',
+      path.join(workspace, BIG_TRACE),
+    ],
+    { encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' },
+  );
+  if (gen.status !== 0) throw new Error(`scripts/gen.mjs: ${gen.error?.message ?? gen.stderr}`);
 }
 
 /**
@@ -255,24 +277,9 @@ export async function runOverviewUi(ctx, { workspace }) {
  * it changes (the same range asked for again, one bin a pixel), a drag across the timeline zooms
  * to the lines under it, and a double click goes back to the whole trace.
  */
-async function resizeAndBrush(ctx, frame, workspace) {
-  const { page, extensionPath } = ctx;
-  const name = 'overview-6k.hptrace';
-  const gen = spawnSync(
-    process.execPath,
-    [
-      '--no-concurrent-recompilation',
-      path.join(extensionPath, 'scripts', 'gen.mjs'),
-      '--hcalls',
-      '6000',
-      '--seed',
-      '11',
-      '--out',
-      path.join(workspace, name),
-    ],
-    { encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' },
-  );
-  if (gen.status !== 0) throw new Error(`scripts/gen.mjs: ${gen.error?.message ?? gen.stderr}`);
+async function resizeAndBrush(ctx, frame) {
+  const { page } = ctx;
+  const name = BIG_TRACE;
   await openFile(page, name);
   await runCommand(page, 'hptrace: Show Trace Overview');
   const state = () =>

@@ -619,6 +619,8 @@ export const PHASES = [
   {
     name: 'overview',
     run: async (ctx) => (await import('./ui-overview.mjs')).runOverviewUi(ctx, { workspace: ctx.workspace }),
+    // files it needs are written before the workbench opens (quick open may not list a new file for a while)
+    prepare: async (ctx, workspace) => (await import('./ui-overview.mjs')).prepareOverviewWorkspace(ctx, workspace),
   },
 ];
 
@@ -659,6 +661,7 @@ export async function runUi(ctx) {
     screenshotName: (n) => `${width}-${n}`,
   };
 
+  for (const p of wanted) await p.prepare?.(ctx, workspace);
   log(
     `opening workspace ${workspace} (window ${width} px${ctx.vscodeVersion ? `, VS Code ${ctx.vscodeVersion}` : ''})`,
   );
