@@ -24,21 +24,14 @@
 // From scripts/bench.mjs: benchGrammar({ root, figure, note, trace, hcalls }) prints grammar_us_per_line
 // only (3 passes over bench.mjs's cached trace of `hcalls` hcalls, ~1 s), its fastest pass as a note.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { cachedTrace, defaultBenchCache, median } from './bench-lib.mjs';
 
 const require = createRequire(import.meta.url);
 const defaultRoot = path.dirname(path.dirname(new URL(import.meta.url).pathname));
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 let onigLib = null;
 /** vscode-oniguruma's WASM can be loaded once per process. */
@@ -104,22 +97,7 @@ function timeGrammars(grammars, files, passes) {
 const splitLines = (text) => text.split(/\r\n|\n/);
 
 /** The generated trace of n hcalls (seed 1), cached where scripts/bench.mjs caches its traces. */
-function generatedTrace(root, n) {
-  const cache = process.env.HPTRACE_BENCH_CACHE || path.join(os.homedir(), '.cache', 'hptrace-bench');
-  const genPath = path.join(root, 'scripts', 'gen.mjs');
-  const genHash = createHash('sha256').update(fs.readFileSync(genPath)).digest('hex').slice(0, 10);
-  const file = path.join(cache, `trace-${n}-s1-${genHash}.hptrace`);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(cache, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    const r = spawnSync(process.execPath, [genPath, '--hcalls', String(n), '--seed', '1', '--out', tmp], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    if (r.status !== 0) throw new Error(`gen.mjs failed (exit ${r.status})`);
-    fs.renameSync(tmp, file);
-  }
-  return file;
-}
+const generatedTrace = (root, n) => cachedTrace(root, defaultBenchCache(), n, 1);
 
 /** examples/, test/conformance/, test/fixtures/ and (with a built CLI) the constructed captures imported: [name, lines][]. */
 function otherTraces(root, note) {

@@ -8,6 +8,7 @@
 // H_CEDE, some RESUME_HOST exits) is generated once and cached next to the bench traces.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { median } from './bench-lib.mjs';
 
 const GEN_VERSION = 3;
 
@@ -101,11 +102,6 @@ export async function benchImport(ctx) {
   } finally {
     fs.rmSync(out, { force: true });
   }
-  const median = (xs) => {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = s.length >> 1;
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-  };
   ctx.note(
     `import ${label}: floor runs ${floor.map((x) => x.toFixed(2)).join(' ')} s, import runs ${imp.map((x) => x.toFixed(2)).join(' ')} s`,
   );

@@ -24,6 +24,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './bench-lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -31,11 +32,6 @@ const root = path.dirname(here);
 // the bench adds its own (same clock) so the file is one timeline.
 const benchMark = (label, at = Date.now()) => {
   if (process.env.HPTRACE_TIMING) fs.appendFileSync(process.env.HPTRACE_TIMING, `${at} bench: ${label}\n`);
-};
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
 /** Measures both figures on `file` (an .hptrace of 200k hcalls). Returns { firstStop, hover, notes }. */

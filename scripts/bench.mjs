@@ -52,11 +52,10 @@
 // Adding figures: call figure(NAME, VALUE) (or ctx.figure from another script; see the end of this
 // file for where a one-line hook goes).
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { cachedTrace, defaultBenchCache, median } from './bench-lib.mjs';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const argv = process.argv.slice(2);
@@ -102,7 +101,7 @@ let only = 0;
 let runs = 3;
 let steps = 7;
 let adapter = true;
-let cache = process.env.HPTRACE_BENCH_CACHE || path.join(os.homedir(), '.cache', 'hptrace-bench');
+let cache = defaultBenchCache();
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   const num = () => {
@@ -126,36 +125,23 @@ const SEED = 1;
 const label = (n) => (n % 1_000_000 === 0 ? `${n / 1_000_000}m` : n % 1000 === 0 ? `${n / 1000}k` : String(n));
 const note = (s) => process.stderr.write(`bench: ${s}\n`);
 const figure = (name, value) => process.stdout.write(`${name}: ${value}\n`);
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const fmt = (x, digits) => x.toFixed(digits);
 /** One named figure, or `n/a (why)` when it could not be measured. */
 const figureOr = (name, value, digits, why) =>
   figure(name, value === undefined || value === null || !Number.isFinite(value) ? `n/a (${why})` : fmt(value, digits));
 
 // ---- traces -------------------------------------------------------------------------------------
-const genPath = path.join(root, 'scripts', 'gen.mjs');
-const genHash = createHash('sha256').update(fs.readFileSync(genPath)).digest('hex').slice(0, 10);
 fs.mkdirSync(cache, { recursive: true });
 
 /** The cached trace of n hcalls, generated on first use; with its line facts (for goto). */
 function trace(n) {
-  const file = path.join(cache, `trace-${n}-s${SEED}-${genHash}.hptrace`);
+  let t0 = 0;
+  const file = cachedTrace(root, cache, n, SEED, (f) => {
+    note(`generating ${label(n)} hcalls into ${f} …`);
+    t0 = Date.now();
+  });
+  if (t0) note(`generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const metaFile = file + '.json';
-  if (!fs.existsSync(file)) {
-    note(`generating ${label(n)} hcalls into ${file} …`);
-    const t0 = Date.now();
-    const tmp = `${file}.${process.pid}.tmp`;
-    const r = spawnSync(process.execPath, [genPath, '--hcalls', String(n), '--seed', String(SEED), '--out', tmp], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    if (r.status !== 0) throw new Error(`gen.mjs failed (exit ${r.status})`);
-    fs.renameSync(tmp, file);
-    note(`generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  }
   let meta;
   try {
     meta = JSON.parse(fs.readFileSync(metaFile, 'utf8'));
