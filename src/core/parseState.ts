@@ -1,6 +1,7 @@
 /**
  * What the trace reader keeps between lines, the format version it knows, and the one error for an
- * over-long line and for a file with no header. Shared by the general parser (parser.ts) and the hcall fast path (hcallBytes.ts).
+ * over-long line and for a file with no header. Shared by the general parser (parser.ts) and the
+ * hcall fast path (hcallBytes.ts).
  */
 import { TraceError } from './records';
 

@@ -11,7 +11,7 @@ import { Machine } from '../core/machine';
 import { newParserState, parseLine, ParserState } from '../core/parser';
 import { TraceError } from '../core/records';
 import { applyRecord } from '../core/replay';
-import { HcallPairer, HcallStats, POSITIONAL_NOTE } from './hcallEvents';
+import { copyBytes, HcallPairer, HcallStats, POSITIONAL_NOTE } from './hcallEvents';
 import { forEachHtabEntry, MapEntry, readMaps, readMemslots, SlotEvent } from './hostInputs';
 import { detectFor, HcallKind, InputKind, KIND_WORDS, MapsKind, MemslotKind } from './kinds';
 import { ImportSettings, parseSettings, SettingError } from './settings';
@@ -85,11 +85,8 @@ class OutWriter {
         return;
       }
     }
-    const b = this.buf;
-    let p = this.pos;
-    for (let k = start; k < end; k++) b[p++] = src[k];
+    this.pos = copyBytes(this.buf, this.pos, src, start, end);
     this.offset += n;
-    this.pos = p;
   }
   flush(): void {
     let p = 0;
