@@ -539,13 +539,11 @@
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(() => {
       if (data) drawAll('resize', seq);
-      // A new width wants a new number of bins (same range), asked for once the resizing stops; not
-      // when the range has fewer lines than either count (one bin a line already: nothing to redo).
+      // A new width wants a new number of bins (same range), asked for once the resizing stops.
+      // Whenever the count changes: the data drawn may be another trace's (the panel follows the
+      // active editor), so its line count cannot tell whether the new count would matter.
       const before = askedBins;
-      const want = requestBins();
-      const lines = data ? data.toLine - data.fromLine + 1 : Infinity;
-      if (want !== before && Math.min(want, lines) !== Math.min(before, lines))
-        vscode.postMessage({ type: 'bins', bins: want });
+      if (requestBins() !== before) vscode.postMessage({ type: 'bins', bins: askedBins });
     }, 100);
   });
   // For the end-to-end test: what is drawn, and where a bin's part of a kind is (CSS px in the canvas).
