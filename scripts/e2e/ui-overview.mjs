@@ -10,6 +10,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, openFile, runCommand, screenshot, SEL, settle, waitMarker } from './ui.mjs';
 
+/**
+ * Runs a Node script of the repository to its end and returns its standard output; throws unless it
+ * exits 0. --no-concurrent-recompilation and a timeout: Node 20 can hang at exit (nodejs/node#54918).
+ */
+function runNode(script, args) {
+  const r = spawnSync(process.execPath, ['--no-concurrent-recompilation', script, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    killSignal: 'SIGKILL',
+    maxBuffer: 64 << 20,
+  });
+  if (r.error || r.status !== 0)
+    throw new Error(
+      `${path.basename(script)} ${args.join(' ')}: ${r.error?.message ?? `exit ${r.status}: ${r.stderr}`}`,
+    );
+  return r.stdout;
+}
+
 /** The webview frame that holds the overview's timeline canvas. */
 async function overviewFrame(page, timeout = 30_000) {
   const end = Date.now() + timeout;
@@ -92,20 +110,14 @@ export async function runOverviewUi(ctx, { workspace }) {
   const traceName = '1-io-bar.hptrace';
   const trace = path.join(workspace, traceName);
   // The lines whose replayed result is H_PARAMETER, from the CLI.
-  // --no-concurrent-recompilation and a timeout: Node 20 can hang at exit (nodejs/node#54918)
-  const replay = spawnSync(
-    process.execPath,
-    ['--no-concurrent-recompilation', path.join(extensionPath, 'dist', 'cli.js'), 'replay', trace, '--json'],
-    { encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' },
-  );
-  if (replay.error) throw new Error(`hptrace replay ${trace}: ${replay.error.message}`);
-  const paramLines = replay.stdout
+  const replay = runNode(path.join(extensionPath, 'dist', 'cli.js'), ['replay', trace, '--json']);
+  const paramLines = replay
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l))
     .filter((x) => x.ret === 'H_PARAMETER')
     .map((x) => x.line);
-  expect(paramLines.length >= 2, 'the example trace has H_PARAMETER results', replay.stdout.slice(0, 300));
+  expect(paramLines.length >= 2, 'the example trace has H_PARAMETER results', replay.slice(0, 300));
 
   await openFile(page, traceName);
   await runCommand(page, 'hptrace: Debug This Trace');
@@ -255,21 +267,14 @@ const BIG_TRACE = 'overview-6k.hptrace';
 
 /** Writes BIG_TRACE into the workspace; called before the workbench opens on it. */
 export function prepareOverviewWorkspace(ctx, workspace) {
-  const gen = spawnSync(
-    process.execPath,
-    [
-      '--no-concurrent-recompilation',
-      path.join(ctx.extensionPath, 'scripts', 'gen.mjs'),
-      '--hcalls',
-      '6000',
-      '--seed',
-      '11',
-      '--out',
-      path.join(workspace, BIG_TRACE),
-    ],
-    { encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' },
-  );
-  if (gen.status !== 0) throw new Error(`scripts/gen.mjs: ${gen.error?.message ?? gen.stderr}`);
+  runNode(path.join(ctx.extensionPath, 'scripts', 'gen.mjs'), [
+    '--hcalls',
+    '6000',
+    '--seed',
+    '11',
+    '--out',
+    path.join(workspace, BIG_TRACE),
+  ]);
 }
 
 /**
