@@ -63,8 +63,8 @@ export function buildGrammar(bits) {
   // In vscode-textmate each match is a scanner call (~0.5 µs, and every rule of the scanner that
   // can start anywhere searches the rest of the line again), while a capture group costs ~30-50 ns
   // and a scoped token ~0.2 µs whichever way it is made. So the common lines are each one regex
-  // with a group per token (about a sixth of the time token by token). Each token class below
-  // gives its token the scope the token-by-token rules (in otherLine) give it; a line with anything
+  // with a group per token (about a sixth of the time token by token). The scopes (S, below)
+  // are the ones the token-by-token rules (in otherLine) use too; a line with anything
   // else fails the whole-line rules and is scoped token by token. test/unit/extension/grammar.test.ts
   // checks that both give the same scopes, and that every group here is exercised;
   // `node scripts/bench-grammar.mjs --vs OLD.json --diff` compares two grammar files.
@@ -233,18 +233,18 @@ export function buildGrammar(bits) {
         patterns: [
           {
             match: `^\\s*(cpu)\\s+(${alt(CPUS.map((c) => c.name))})(?=\\s|$|#)`,
-            captures: { 1: { name: 'keyword.other.record.hptrace' }, 2: { name: 'support.constant.cpu.hptrace' } },
+            captures: { 1: { name: S.record }, 2: { name: S.cpu } },
           },
           {
             // format 2: `coverage complete|partial …`
             match: '^\\s*(coverage)\\s+(?:(complete)|(partial))(?=\\s|$|#)',
             captures: {
-              1: { name: 'keyword.other.record.hptrace' },
+              1: { name: S.record },
               2: { name: 'support.constant.coverage.complete.hptrace' },
               3: { name: 'support.constant.coverage.partial.hptrace' },
             },
           },
-          { match: `^\\s*(${alt(records)})(?=\\s|$|#)`, captures: { 1: { name: 'keyword.other.record.hptrace' } } },
+          { match: `^\\s*(${alt(records)})(?=\\s|$|#)`, captures: { 1: { name: S.record } } },
         ],
       },
       coverageList: {
@@ -253,8 +253,8 @@ export function buildGrammar(bits) {
           {
             begin: '(?<=\\s)(why)(=)',
             beginCaptures: {
-              1: { name: 'variable.other.property.field.hptrace' },
-              2: { name: 'keyword.operator.assignment.hptrace' },
+              1: { name: S.field },
+              2: { name: S.assign },
             },
             end: '(?=\\s|$|#)',
             patterns: [
@@ -269,8 +269,8 @@ export function buildGrammar(bits) {
           {
             begin: '(?<=\\s)(from)(=)',
             beginCaptures: {
-              1: { name: 'variable.other.property.field.hptrace' },
-              2: { name: 'keyword.operator.assignment.hptrace' },
+              1: { name: S.field },
+              2: { name: S.assign },
             },
             end: '(?=\\s|$|#)',
             patterns: [
@@ -281,8 +281,8 @@ export function buildGrammar(bits) {
           {
             match: `(?<=\\s)(host)(=)(${alt(coverageHosts)})(?=\\s|$|#)`,
             captures: {
-              1: { name: 'variable.other.property.field.hptrace' },
-              2: { name: 'keyword.operator.assignment.hptrace' },
+              1: { name: S.field },
+              2: { name: S.assign },
               3: { name: 'support.constant.cpu.host.hptrace' },
             },
           },
@@ -291,19 +291,19 @@ export function buildGrammar(bits) {
       result: {
         // `-> RET` starts the recorded result; the return code is scoped by success/failure.
         begin: '(->)',
-        beginCaptures: { 1: { name: 'keyword.operator.result.hptrace' } },
+        beginCaptures: { 1: { name: S.result } },
         end: '(?=#)|$',
         patterns: [
           // format 2: `-> ?`, the result is not in the capture
-          { match: '(?<=\\s|>)\\?(?=\\s|$|#)', name: 'constant.language.return.unknown.hptrace' },
+          { match: '(?<=\\s|>)\\?(?=\\s|$|#)', name: S.unknownResult },
           { include: '#returnCode' },
           { include: '#tokens' },
         ],
       },
       returnCode: {
         patterns: [
-          { match: `\\b(${alt(success)})\\b`, name: 'constant.language.return.success.hptrace' },
-          { match: `\\b(${alt(failures)})\\b`, name: 'invalid.illegal.return.failure.hptrace' },
+          { match: `\\b(${alt(success)})\\b`, name: S.success },
+          { match: `\\b(${alt(failures)})\\b`, name: S.failure },
         ],
       },
       tokens: {
@@ -318,15 +318,15 @@ export function buildGrammar(bits) {
         ],
       },
       // format 2: an argument the capture does not hold (`w4=?`, or `?` by position)
-      unknown: { match: '(?<=\\s|=)\\?(?=\\s|$|#)', name: 'constant.language.unknown.argument.hptrace' },
-      timestamp: { match: '(?<=\\s|^)@\\d+(?:\\.\\d+)?(?=\\s|$|#)', name: 'constant.other.timestamp.hptrace' },
+      unknown: { match: '(?<=\\s|=)\\?(?=\\s|$|#)', name: S.unknownArg },
+      timestamp: { match: '(?<=\\s|^)@\\d+(?:\\.\\d+)?(?=\\s|$|#)', name: S.timestamp },
       hcallName: {
         patterns: [
-          { match: `\\b(${alt(HCALLS.map((h) => h.name))})\\b`, name: 'entity.name.function.hcall.hptrace' },
+          { match: `\\b(${alt(HCALLS.map((h) => h.name))})\\b`, name: S.hcall },
           // Hcalls the tables do not know are still accepted by name (and passed over).
           {
             match: `\\bH_(?!(?:${alt(RETURN_CODES.map((c) => c.name.slice(2)))})\\b)[A-Z0-9_]+\\b`,
-            name: 'entity.name.function.hcall.other.hptrace',
+            name: S.hcallOther,
           },
         ],
       },
@@ -335,32 +335,32 @@ export function buildGrammar(bits) {
           {
             match: `(?<=\\s|^)(${alt(argFields)})(=)`,
             captures: {
-              1: { name: 'variable.parameter.argument.hptrace' },
-              2: { name: 'keyword.operator.assignment.hptrace' },
+              1: { name: S.arg },
+              2: { name: S.assign },
             },
           },
           {
             match: `(?<=\\s|^)(${alt(recordFields)})(=)`,
             captures: {
-              1: { name: 'variable.other.property.field.hptrace' },
-              2: { name: 'keyword.operator.assignment.hptrace' },
+              1: { name: S.field },
+              2: { name: S.assign },
             },
           },
           {
             match: '(?<=\\s|^)([A-Za-z_][A-Za-z0-9_]*)(=)',
             captures: {
-              1: { name: 'variable.other.field.unknown.hptrace' },
-              2: { name: 'keyword.operator.assignment.hptrace' },
+              1: { name: S.unknownField },
+              2: { name: S.assign },
             },
           },
         ],
       },
       keywordValue: {
         patterns: [
-          { match: '(?<=\\s)(anon|pfnmap|other|delete)(?=\\s|$|#)', name: 'storage.type.mapping.hptrace' },
+          { match: '(?<=\\s)(anon|pfnmap|other|delete)(?=\\s|$|#)', name: S.mapping },
           {
             match: `(?<=cache=)(${alt(CACHE_MODES.map((c) => c.name))})(?=\\s|$|#)`,
-            name: 'support.constant.cache.hptrace',
+            name: S.cache,
           },
         ],
       },
@@ -369,14 +369,14 @@ export function buildGrammar(bits) {
           {
             match: `(?<![\\w.])(${hex})(-)(${hex})(?![\\w.])`,
             captures: {
-              1: { name: 'constant.numeric.hex.hptrace' },
-              2: { name: 'punctuation.separator.range.hptrace' },
-              3: { name: 'constant.numeric.hex.hptrace' },
+              1: { name: S.hex },
+              2: { name: S.range },
+              3: { name: S.hex },
             },
           },
-          { match: '(?<![\\w.])\\d+[KMG](?![\\w.])', name: 'constant.numeric.size.hptrace' },
-          { match: `(?<![\\w.])${hex}(?![\\w.])`, name: 'constant.numeric.hex.hptrace' },
-          { match: '(?<![\\w.])\\d+(?![\\w.])', name: 'constant.numeric.decimal.hptrace' },
+          { match: '(?<![\\w.])\\d+[KMG](?![\\w.])', name: S.size },
+          { match: `(?<![\\w.])${hex}(?![\\w.])`, name: S.hex },
+          { match: '(?<![\\w.])\\d+(?![\\w.])', name: S.dec },
         ],
       },
     },
