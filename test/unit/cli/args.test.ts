@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { COMMANDS, usageLine } from '../../../src/cli/main';
 import { CONFORMANCE_DIR, ROOT } from '../../helpers/paths';
 import { spawnNode } from '../../helpers/spawnNode';
+import { unreadableToCli } from '../../helpers/unreadable';
 
 const cli = path.join(ROOT, 'dist', 'cli.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-args-'));
@@ -120,28 +121,14 @@ test('replay --check-htab DUMP is checked as every input is: a missing DUMP or a
 test('a FILE or DUMP this process may not read: exit 1, FILE: cannot read (EACCES), not an internal error', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-args-perm-'));
   try {
-    fs.chmodSync(dir, 0o755);
     const f = path.join(dir, 'secret.hptrace');
     fs.writeFileSync(f, fs.readFileSync(ioBar));
-    // root reads any file: run the CLI as nobody on a file only root may read; others chmod it away.
-    // As nobody, the CLI (one self-contained bundle) and the readable trace are copies in this
-    // directory: the clone itself may sit where nobody cannot go (under /root, say).
-    const root = process.getuid?.() === 0;
-    fs.chmodSync(f, root ? 0o600 : 0o000);
-    const as = root ? { uid: 65534, gid: 65534 } : {};
-    const cliHere = root ? path.join(dir, 'cli.js') : cli;
-    const readable = root ? path.join(dir, 'io-bar.hptrace') : ioBar;
-    if (root) {
-      fs.copyFileSync(cli, cliHere);
-      fs.copyFileSync(ioBar, readable);
-      fs.chmodSync(cliHere, 0o644);
-      fs.chmodSync(readable, 0o644);
-    }
+    const as = unreadableToCli(dir, cli, f, [ioBar]);
     for (const args of [
       ['replay', f],
-      ['replay', readable, '--check-htab', f],
+      ['replay', as.readable[0], '--check-htab', f],
     ]) {
-      const r = spawnNode([cliHere, ...args], { timeout: 20000, ...as, cwd: dir });
+      const r = spawnNode([as.cli, ...args], { timeout: 20000, ...as.opts });
       assert.equal(r.stderr, `${f}: cannot read (EACCES)\n`, args.join(' '));
       assert.equal(r.status, 1, args.join(' '));
     }

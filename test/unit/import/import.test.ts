@@ -14,6 +14,7 @@ import { RETURN_CODES } from '../../../src/core/bits';
 import { renderCaptures, replayText } from '../../helpers/captures';
 import { FIXTURES_DIR, ROOT } from '../../helpers/paths';
 import { spawnNode } from '../../helpers/spawnNode';
+import { unreadableToCli } from '../../helpers/unreadable';
 import { execFileSync } from 'node:child_process';
 
 const CAP = path.join(FIXTURES_DIR, 'captures');
@@ -574,7 +575,6 @@ test('finished lines reach the sink whole and in order whatever the stage size (
 test('an input that is not a readable file: a FIFO, a device, no permission (exit 1), missing or a folder (exit 2); never read, never a hang', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hptrace-import-unreadable-'));
   try {
-    fs.chmodSync(dir, 0o755);
     const fifo = path.join(dir, 'events.fifo');
     execFileSync('mkfifo', [fifo]); // no writer: opening it would wait for ever
     const o = path.join(dir, 'out.hptrace');
@@ -597,23 +597,10 @@ test('an input that is not a readable file: a FIFO, a device, no permission (exi
       assert.equal(r.status, status, args.join(' '));
       assert.equal(fs.existsSync(o), false, 'nothing written');
     }
-    // Root reads any file: as root, run the CLI as nobody (from copies here: the clone may sit where
-    // nobody cannot go) on a capture only root may read.
     const secret = path.join(dir, 'secret.txt');
     fs.copyFileSync(good, secret);
-    const root = process.getuid?.() === 0;
-    fs.chmodSync(secret, root ? 0o600 : 0o000);
-    const cliHere = root ? path.join(dir, 'cli.js') : cli;
-    if (root) {
-      fs.copyFileSync(cli, cliHere);
-      fs.chmodSync(cliHere, 0o644);
-      fs.chmodSync(dir, 0o777); // nobody writes its (refused) output here
-    }
-    const r = spawnNode([cliHere, 'import', '--hcalls', secret, '-o', o], {
-      timeout: 20_000,
-      cwd: dir,
-      ...(root ? { uid: 65534, gid: 65534 } : {}),
-    });
+    const as = unreadableToCli(dir, cli, secret);
+    const r = spawnNode([as.cli, 'import', '--hcalls', secret, '-o', o], { timeout: 20_000, ...as.opts });
     assert.equal(r.stderr, `${secret}: cannot read (EACCES)\n`);
     assert.equal(r.status, 1);
     assert.equal(fs.existsSync(o), false);
