@@ -44,6 +44,8 @@
   let seq = 0;
   let colors = {};
   let brush = null;
+  /** The last click message sent (the end-to-end test reads it when a click seems lost). */
+  let lastClick = null;
   let hoverBin = -1;
 
   function cssVar(name, fallback) {
@@ -464,12 +466,8 @@
     drawTimeline();
     const p = pos(ev);
     const bin = binAtX(b.x0);
-    vscode.postMessage({
-      type: 'click',
-      fromLine: data.edges[bin],
-      toLine: data.edges[bin + 1] - 1,
-      kind: kindAt(bin, p.y),
-    });
+    lastClick = { type: 'click', fromLine: data.edges[bin], toLine: data.edges[bin + 1] - 1, kind: kindAt(bin, p.y) };
+    vscode.postMessage(lastClick);
   });
   timeline.addEventListener('dblclick', () => vscode.postMessage({ type: 'range', bins: requestBins() }));
   $('reset').addEventListener('click', () => vscode.postMessage({ type: 'range', bins: requestBins() }));
@@ -554,6 +552,7 @@
     asked: () => askedBins,
     pteg: () => pteg,
     position: () => position,
+    lastClick: () => lastClick,
     segmentCenter(kind, bin) {
       const k = data.kinds.indexOf(kind);
       const sg = segments(bin).find((x) => x.k === k);

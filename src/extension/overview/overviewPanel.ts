@@ -23,6 +23,8 @@ import { DEBUG_TYPE, SessionState } from '../sessionState';
 import { newNonce, overviewHtml } from './overviewHtml';
 
 const FAILURE_KINDS = ['H_PARAMETER', 'H_PTEG_FULL', 'H_NOT_FOUND', 'failure'];
+/** How long a click waits for the panel's own focus to land before it focuses the editor (ms). */
+const FOCUS_SETTLE_MS = 600;
 
 /** Where the overview's data comes from: the debug session, or the trace file on its own. */
 interface Source {
@@ -354,6 +356,7 @@ export class OverviewPanel implements vscode.Disposable {
         await src.session.customRequest('evaluate', { expression: `goto ${line}`, context: 'repl' });
       } else {
         const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(src.file));
+        await this.focusSettled(FOCUS_SETTLE_MS);
         const ed = await vscode.window.showTextDocument(doc, {
           viewColumn: vscode.ViewColumn.One,
           preserveFocus: false,
@@ -367,6 +370,28 @@ export class OverviewPanel implements vscode.Disposable {
         `hptrace: could not go to line ${line}: ${e instanceof Error ? e.message : e}`,
       );
     }
+  }
+
+  /**
+   * Resolves once the panel is active, or after `ms`. A click in the webview focuses it, and VS Code
+   * learns of that focus by polling the webview's document (every 50-250 ms, by version): the news
+   * can come after the click's message, and then activates the panel's group after the editor was
+   * shown, leaving the status bar without the editor's line (seen on VS Code 1.100 in about one run
+   * of the e2e tier in three). Waiting for it first keeps the editor active.
+   */
+  private focusSettled(ms: number): Promise<void> {
+    if (this.panel.active) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      const sub = this.panel.onDidChangeViewState((e) => {
+        if (e.webviewPanel.active) done();
+      });
+    });
   }
 
   /** The comparison from the session's stop (or the editor's cursor) to a line, via the current source. */
