@@ -4,7 +4,7 @@
  * turns into exit codes, util.parseArgs with usage errors, and the FILE check.
  */
 import { parseArgs, ParseArgsConfig } from 'util';
-import { notReadableTrace } from '../core/lines';
+import { isPathMistake, notReadableTrace } from '../core/lines';
 import { KernelVariant, KERNEL_VARIANTS } from '../core/machine';
 
 export interface Io {
@@ -72,7 +72,7 @@ export function asksHelp(argv: string[]): boolean {
 export function checkFile(file: string | undefined, name = 'FILE'): string {
   if (!file) throw new UsageError(`missing ${name}`);
   const why = notReadableTrace(file);
-  if (why === 'no such file' || why === 'is a directory') throw new UsageError(`${file}: ${why}`);
+  if (isPathMistake(why)) throw new UsageError(`${file}: ${why}`);
   if (why) throw new InputError(`${file}: ${why}`);
   return file;
 }

@@ -352,6 +352,14 @@ export function notReadableTrace(file: string): string | null {
   return null;
 }
 
+/**
+ * Whether notReadableTrace's reason says the path itself is wrong (nothing there, or a folder): a
+ * command line's mistake (usage, exit 2), where the other reasons are the input's (exit 1).
+ */
+export function isPathMistake(why: string | null): boolean {
+  return why === 'no such file' || why === 'is a directory';
+}
+
 /** What an error from opening or reading a file means, in notReadableTrace's words. */
 export function whyUnreadable(e: unknown): string {
   if (e instanceof NotRegularFileError) return 'not a regular file';

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { forEachLineBytes, notReadableTrace } from '../core/lines';
+import { forEachLineBytes, isPathMistake, notReadableTrace } from '../core/lines';
 import { Machine } from '../core/machine';
 import { newParserState, parseLine, ParserState } from '../core/parser';
 import { TraceError } from '../core/records';
@@ -132,7 +132,7 @@ export function importCaptures(inp: ImportInputs, out: string, opts: ImportOptio
     if (!f) continue;
     // The CLI's checks and words (core's notReadableTrace): nothing is read from a FIFO or a device.
     const why = notReadableTrace(f);
-    if (why === 'no such file' || why === 'is a directory') throw new SettingError(`--${opt}: ${f}: ${why}`);
+    if (isPathMistake(why)) throw new SettingError(`--${opt}: ${f}: ${why}`);
     if (why) throw new UnreadableInputError(`${f}: ${why}`);
     kinds.push({ option: opt, file: f, kind: detectFor(f, opt as 'hcalls') });
   }
