@@ -63,7 +63,7 @@ class OutWriter {
     if (s.length * 3 + 1 > this.buf.length - this.pos) this.flush();
     if (s.length * 3 + 1 > this.buf.length) {
       const b = Buffer.from(s + '\n', 'utf8');
-      fs.writeSync(this.fd, b);
+      this.writeAll(b, 0, b.length);
       this.offset += b.length;
     } else {
       const n = this.buf.write(s, this.pos, 'utf8');
@@ -80,7 +80,7 @@ class OutWriter {
       this.flush();
       if (n >= 1 << 14) {
         // a big piece (the pairer's stage of finished lines): written as it is, not copied
-        for (let p = start; p < end;) p += fs.writeSync(this.fd, src, p, end - p);
+        this.writeAll(src, start, end);
         this.offset += n;
         return;
       }
@@ -89,9 +89,12 @@ class OutWriter {
     this.offset += n;
   }
   flush(): void {
-    let p = 0;
-    while (p < this.pos) p += fs.writeSync(this.fd, this.buf, p, this.pos - p);
+    this.writeAll(this.buf, 0, this.pos);
     this.pos = 0;
+  }
+  /** src[start, end) to the file, across partial writes. */
+  private writeAll(src: Uint8Array, start: number, end: number): void {
+    for (let p = start; p < end;) p += fs.writeSync(this.fd, src, p, end - p);
   }
 }
 
