@@ -23,12 +23,12 @@
 //
 // From scripts/bench.mjs: benchGrammar({ root, figure, note, trace, hcalls }) prints grammar_us_per_line
 // only (3 passes over bench.mjs's cached trace of `hcalls` hcalls, ~1 s), its fastest pass as a note.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cachedTrace, defaultBenchCache, median } from './bench-lib.mjs';
+import { NodeChildError, runNodeSync } from './node-child.mjs';
 
 const require = createRequire(import.meta.url);
 const defaultRoot = path.dirname(path.dirname(new URL(import.meta.url).pathname));
@@ -118,9 +118,12 @@ function otherTraces(root, note) {
   if (!fs.existsSync(cli)) note('dist/cli.js is missing (npm run build): the imported captures are left out');
   else {
     for (const [name, args] of imports) {
-      const r = spawnSync(process.execPath, [cli, 'import', ...args], { encoding: 'utf8' });
-      if (r.status === 0) out.push([`import of the ${name} captures`, splitLines(r.stdout)]);
-      else note(`import of the ${name} captures failed (exit ${r.status}): ${r.stderr.trim().slice(0, 200)}`);
+      try {
+        out.push([`import of the ${name} captures`, splitLines(runNodeSync(cli, ['import', ...args]))]);
+      } catch (e) {
+        if (!(e instanceof NodeChildError)) throw e;
+        note(`import of the ${name} captures failed (${e.how}): ${e.stderr.trim().slice(0, 200)}`);
+      }
     }
   }
   return out;

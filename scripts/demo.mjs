@@ -6,9 +6,9 @@
 //   npm run demo                the summary (about a screen)
 //   npm run demo -- --json      the same facts as one JSON object (the CLI's JSON Lines per trace)
 //   npm run demo -- --verbose   the CLI's full replay tables as well
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { NodeChildError, runNodeSync } from './node-child.mjs';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const cli = path.join(root, 'dist', 'cli.js');
@@ -29,21 +29,13 @@ const examples = fs
   .sort();
 
 function hptrace(...a) {
-  // --no-concurrent-recompilation: Node 20 can hang at exit otherwise (nodejs/node#54918); the timeout is a backstop.
-  const r = spawnSync(process.execPath, ['--no-concurrent-recompilation', cli, ...a], {
-    cwd: root,
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-    timeout: 120_000,
-    killSignal: 'SIGKILL',
-  });
-  if (r.status !== 0) {
-    const how =
-      r.error?.code === 'ETIMEDOUT' ? 'timed out after 120 s' : r.error ? r.error.message : `exited with ${r.status}`;
-    console.error(`demo: hptrace ${a.join(' ')} ${how}\n${r.stderr}`);
+  try {
+    return runNodeSync(cli, a, { cwd: root });
+  } catch (e) {
+    if (!(e instanceof NodeChildError)) throw e;
+    console.error(`demo: hptrace ${a.join(' ')} ${e.how}\n${e.stderr}`);
     process.exit(1);
   }
-  return r.stdout;
 }
 const jsonLines = (text) =>
   text

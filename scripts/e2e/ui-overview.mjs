@@ -5,27 +5,18 @@
 // whose replayed result is H_PARAMETER, run "Compare State With Line…" and read its document, and
 // take screenshots of the overview in a light and a dark theme (overview-light.png, overview-dark.png
 // in test-artifacts/e2e; the README's copies live in media/).
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { runNodeSync } from '../node-child.mjs';
 import { expect, openFile, runCommand, screenshot, SEL, settle, waitMarker } from './ui.mjs';
 
-/**
- * Runs a Node script of the repository to its end and returns its standard output; throws unless it
- * exits 0. --no-concurrent-recompilation and a timeout: Node 20 can hang at exit (nodejs/node#54918).
- */
+/** Runs a Node script of the repository to its end and returns its standard output; throws unless it exits 0. */
 function runNode(script, args) {
-  const r = spawnSync(process.execPath, ['--no-concurrent-recompilation', script, ...args], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    killSignal: 'SIGKILL',
-    maxBuffer: 64 << 20,
-  });
-  if (r.error || r.status !== 0)
-    throw new Error(
-      `${path.basename(script)} ${args.join(' ')}: ${r.error?.message ?? `exit ${r.status}: ${r.stderr}`}`,
-    );
-  return r.stdout;
+  try {
+    return runNodeSync(script, args);
+  } catch (e) {
+    throw new Error(`${path.basename(script)} ${args.join(' ')}: ${e.message}`);
+  }
 }
 
 /** The webview frame that holds the overview's timeline canvas. */
